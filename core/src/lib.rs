@@ -1,0 +1,33 @@
+//! # connectpsp-core
+//!
+//! The sans-IO engine of the ConnectPSP PIX SDK. It builds and signs every request and parses
+//! every response; it owns every policy once (token lifecycle, DigitalSignature, idempotency
+//! keys, retries and backoff, error mapping, webhook verification, exact money, PIX validation).
+//!
+//! It does no I/O: no sockets, no clock, no OS randomness, no async runtime. The caller passes
+//! the time (Unix ms) and random bytes in; an [`operation::Operation`] hands back
+//! *send this request*, *wait this long* or *here is the result* ([`operation::Step`]).
+//! See `docs/architecture.md` for the contract the bindings follow.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod auth;
+pub mod bridge;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod idempotency;
+pub mod model;
+pub mod money;
+pub mod operation;
+pub mod pix;
+pub mod retry;
+pub mod signature;
+pub mod webhook;
+
+pub use error::{Error, ErrorKind};
+pub use money::Amount;
+
+/// The SDK version, sent in the User-Agent.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
