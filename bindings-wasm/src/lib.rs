@@ -1,1 +1,250 @@
-//! (being written)
+//! WebAssembly exports of the ConnectPSP core for the npm package `connectpsp`.
+//!
+//! Two small classes over the core's driver and a few free functions over `bridge`; the JS layer
+//! (bindings-wasm/ts) performs the I/O the core asks for with `fetch`. Everything crosses the
+//! boundary as strings, bytes and plain objects. A failing export throws the core's
+//! `error_to_json` text (a string), which the JS layer turns into the matching Error subclass.
+//!
+//! Sharing: `Rc<RefCell<Session>>`. JS is single-threaded and every borrow below ends before the
+//! export returns (the awaits are all on the JS side), so a borrow can never be held across I/O.
+#![forbid(unsafe_code)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use connectpsp_core::Error;
+use connectpsp_core::bridge;
+use connectpsp_core::config::{Config, Naming, PRODUCTION_URL};
+use connectpsp_core::http::{FailureKind, HttpResponse, Purpose, TransportFailure};
+use connectpsp_core::operation::{Operation, Session, Step};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+/// The error as the JS layer expects it: the core's JSON description, thrown as a string.
+fn throw(error: &Error) -> JsValue {
+    JsValue::from_str(&bridge::error_to_json_with_naming(error, Naming::Camel))
+}
+
+/// The free functions (webhooks, pix) have no client; the bridge only reads the naming of the
+/// config they get, so this one holds placeholders, never a real credential.
+fn naming_config() -> Result<Config, JsValue> {
+    let mut config =
+        Config::new(PRODUCTION_URL, "js", "unused", "unused", "unused").map_err(|e| throw(&e))?;
+    config.naming = Naming::Camel;
+    config.float_amounts = true;
+    Ok(config)
+}
+
+/// Milliseconds since the epoch from JS (`Date.now()`); NaN and negatives become 0.
+fn ms(now_ms: f64) -> u64 {
+    if now_ms.is_finite() && now_ms > 0.0 {
+        now_ms as u64
+    } else {
+        0
+    }
+}
+
+/// A plain JS object `{key: value, …}`.
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let obj = Object::new();
+    for (key, value) in fields {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&obj, &JsValue::from_str(key), value);
+    }
+    obj.into()
+}
+
+/// One client's shared state: the config and the token.
+#[wasm_bindgen]
+pub struct WasmSession {
+    session: Rc<RefCell<Session>>,
+    config: Rc<Config>,
+}
+
+#[wasm_bindgen]
+impl WasmSession {
+    /// From the options JSON of `new ConnectPSP(...)` (naming camel, float amounts).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> Result<WasmSession, JsValue> {
+        let config = bridge::config_from_json(config_json).map_err(|e| throw(&e))?;
+        Ok(WasmSession {
+            session: Rc::new(RefCell::new(Session::new(config.clone()))),
+            config: Rc::new(config),
+        })
+    }
+
+    /// Verifies a webhook with this client's cryptoToken and returns the event JSON.
+    #[wasm_bindgen(js_name = constructEvent)]
+    pub fn construct_event(&self, payload: &[u8], signature: &str) -> Result<String, JsValue> {
+        bridge::webhook_construct_event(
+            payload,
+            signature,
+            self.config.crypto_token.expose(),
+            &self.config,
+        )
+        .map_err(|e| throw(&e))
+    }
+}
+
+/// One API call: the core's state machine, driven by the JS loop.
+#[wasm_bindgen]
+pub struct WasmOperation {
+    operation: Operation,
+    session: Rc<RefCell<Session>>,
+    config: Rc<Config>,
+}
+
+#[wasm_bindgen]
+impl WasmOperation {
+    /// Validates the call (a bad call throws here or ends at the first poll, never sends).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        session: &WasmSession,
+        method: &str,
+        params_json: &str,
+        entropy: &[u8],
+        now_ms: f64,
+    ) -> Result<WasmOperation, JsValue> {
+        let config = Rc::clone(&session.config);
+        let call = bridge::call_from_json(method, params_json, &config).map_err(|e| throw(&e))?;
+        let entropy: [u8; 32] = entropy
+            .try_into()
+            .map_err(|_| throw(&Error::validation("entropy", "must be exactly 32 bytes")))?;
+        let operation = Operation::new(call, &session.session.borrow(), entropy, ms(now_ms));
+        Ok(WasmOperation {
+            operation,
+            session: Rc::clone(&session.session),
+            config,
+        })
+    }
+
+    /// The next step: `{type: "send", method, url, headers: [name, value, …], body, timeoutMs,
+    /// purpose}`, `{type: "sleep", ms}`, `{type: "awaitToken", ms}` or
+    /// `{type: "done", ok, json}` (json: the outcome or the error, as the bridge writes them).
+    pub fn poll(&mut self, now_ms: f64) -> JsValue {
+        let step = self
+            .operation
+            .poll(&mut self.session.borrow_mut(), ms(now_ms));
+        match step {
+            Step::Send(request) => {
+                let headers = Array::new();
+                for (name, value) in &request.headers {
+                    headers.push(&JsValue::from_str(name));
+                    headers.push(&JsValue::from_str(value));
+                }
+                let purpose = match request.purpose {
+                    Purpose::Token => "token",
+                    Purpose::Api => "api",
+                };
+                object(&[
+                    ("type", "send".into()),
+                    ("method", request.method.as_str().into()),
+                    ("url", request.url.as_str().into()),
+                    ("headers", headers.into()),
+                    ("body", Uint8Array::from(request.body.as_slice()).into()),
+                    ("timeoutMs", (request.timeout_ms as f64).into()),
+                    ("purpose", purpose.into()),
+                ])
+            }
+            Step::Sleep { ms } => object(&[("type", "sleep".into()), ("ms", (ms as f64).into())]),
+            Step::AwaitToken { max_wait_ms } => object(&[
+                ("type", "awaitToken".into()),
+                ("ms", (max_wait_ms as f64).into()),
+            ]),
+            Step::Done(result) => {
+                let (ok, json) = match result {
+                    Ok(outcome) => (true, bridge::outcome_to_json(&outcome, &self.config)),
+                    Err(error) => (false, bridge::error_to_json(&error, &self.config)),
+                };
+                object(&[
+                    ("type", "done".into()),
+                    ("ok", ok.into()),
+                    ("json", json.into()),
+                ])
+            }
+        }
+    }
+
+    /// The answer to the last `send`: headers flattened as `[name, value, …]`.
+    #[wasm_bindgen(js_name = handleResponse)]
+    pub fn handle_response(&mut self, status: u16, headers: Vec<String>, body: &[u8], now_ms: f64) {
+        let mut pairs = Vec::with_capacity(headers.len() / 2);
+        let mut iter = headers.into_iter();
+        while let (Some(name), Some(value)) = (iter.next(), iter.next()) {
+            pairs.push((name, value));
+        }
+        let response = HttpResponse::new(status, pairs, body);
+        self.operation
+            .handle_response(&mut self.session.borrow_mut(), response, ms(now_ms));
+    }
+
+    /// The last `send` got no answer. `kind`: "connect" (nothing left the machine), "timeout"
+    /// or "io"; an unknown kind counts as "io", the cautious reading.
+    #[wasm_bindgen(js_name = handleFailure)]
+    pub fn handle_failure(&mut self, kind: &str, request_sent: bool, message: &str, now_ms: f64) {
+        let kind = match kind {
+            "connect" => FailureKind::Connect,
+            "timeout" => FailureKind::Timeout,
+            _ => FailureKind::Io,
+        };
+        let failure = TransportFailure::new(kind, request_sent, message);
+        self.operation
+            .handle_failure(&mut self.session.borrow_mut(), failure, ms(now_ms));
+    }
+}
+
+// An operation freed before it finished (the JS loop threw, or the caller dropped it) gives
+// back the token lease it may hold, so the other operations do not wait for its expiry.
+impl Drop for WasmOperation {
+    fn drop(&mut self) {
+        if let Ok(mut session) = self.session.try_borrow_mut() {
+            self.operation.release(&mut session);
+        }
+    }
+}
+
+/// Verifies a webhook body against its X-Connect-Signature and returns the event JSON.
+#[wasm_bindgen(js_name = webhookConstructEvent)]
+pub fn webhook_construct_event(
+    payload: &[u8],
+    signature: &str,
+    crypto_token: &str,
+) -> Result<String, JsValue> {
+    bridge::webhook_construct_event(payload, signature, crypto_token, &naming_config()?)
+        .map_err(|e| throw(&e))
+}
+
+#[wasm_bindgen(js_name = pixParseBrCode)]
+pub fn pix_parse_br_code(code: &str) -> Result<String, JsValue> {
+    bridge::pix_parse_brcode(code, &naming_config()?).map_err(|e| throw(&e))
+}
+
+#[wasm_bindgen(js_name = pixBuildBrCode)]
+pub fn pix_build_br_code(params_json: &str) -> Result<String, JsValue> {
+    bridge::pix_build_brcode(params_json, &naming_config()?).map_err(|e| throw(&e))
+}
+
+#[wasm_bindgen(js_name = pixValidateKey)]
+pub fn pix_validate_key(kind: &str, key: &str) -> Result<String, JsValue> {
+    bridge::pix_validate_key(kind, key).map_err(|e| throw(&e))
+}
+
+#[wasm_bindgen(js_name = pixIsValidCpf)]
+pub fn pix_is_valid_cpf(value: &str) -> bool {
+    bridge::pix_is_valid_cpf(value)
+}
+
+#[wasm_bindgen(js_name = pixIsValidCnpj)]
+pub fn pix_is_valid_cnpj(value: &str) -> bool {
+    bridge::pix_is_valid_cnpj(value)
+}
+
+#[wasm_bindgen(js_name = idempotencyKeyFor)]
+pub fn idempotency_key_for(reference: &str) -> String {
+    bridge::idempotency_key_for(reference)
+}
+
+#[wasm_bindgen(js_name = coreVersion)]
+pub fn core_version() -> String {
+    connectpsp_core::VERSION.to_owned()
+}

@@ -1,1 +1,321 @@
-//! (being written)
+//! Client configuration: credentials, base URL rules, timeouts and the User-Agent.
+
+use std::fmt;
+
+use crate::error::Error;
+use crate::http::is_valid_header_value;
+
+/// A secret string (client secret, crypto token, access token).
+///
+/// It prints as `Secret(***)` in `Debug`, has no `Display`, and is only read through
+/// [`Secret::expose`], so a secret can't reach a log or an error message by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself: call this only where the value is put on the wire or into an HMAC.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Key naming convention a binding uses in params, results and error field paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Naming {
+    #[default]
+    Camel,
+    Snake,
+}
+
+/// Production API.
+pub const PRODUCTION_URL: &str = "https://api.connectpsp.com";
+/// Staging ("homologação") API.
+pub const STAGING_URL: &str = "https://api.homologacao.connectpsp.com";
+
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+
+/// Everything a client needs. Built once, shared by every operation through the `Session`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Validated base URL without a trailing slash.
+    base_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Identifies the integration; not a secret per the docs, but kept out of logs anyway.
+    pub application_token: Secret,
+    pub crypto_token: Secret,
+    /// Budget of one HTTP attempt.
+    pub timeout_ms: u64,
+    /// Retries after the first attempt (token replays on 401 TOKEN_EXPIRED are not counted).
+    pub max_retries: u32,
+    /// Overall budget of an operation across all attempts and waits; `None` means
+    /// `timeout_ms * (max_retries + 1)`.
+    pub deadline_ms: Option<u64>,
+    /// Name of the binding (`python`, `js`, `rust`), sent in the User-Agent.
+    pub binding: String,
+    /// Version of the binding package, sent in the User-Agent.
+    pub binding_version: String,
+    pub naming: Naming,
+    /// JS: a JSON number amount is accepted when its text has at most 2 decimals.
+    /// Python: only integer JSON numbers (use Decimal or str for cents).
+    pub float_amounts: bool,
+    /// Lets a non-loopback base URL use plain http. Never in production.
+    pub dangerously_allow_insecure_http: bool,
+}
+
+impl Config {
+    /// A config with the defaults (30 s per attempt, 2 retries, camelCase, binding `rust`).
+    /// Fails with a validation error naming the field when an input is unusable.
+    pub fn new(
+        base_url: &str,
+        client_id: &str,
+        client_secret: &str,
+        application_token: &str,
+        crypto_token: &str,
+    ) -> Result<Config, Error> {
+        let mut config = Config {
+            base_url: String::new(),
+            client_id: client_id.to_owned(),
+            client_secret: Secret::new(client_secret),
+            application_token: Secret::new(application_token),
+            crypto_token: Secret::new(crypto_token),
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            max_retries: DEFAULT_MAX_RETRIES,
+            deadline_ms: None,
+            binding: "rust".to_owned(),
+            binding_version: crate::VERSION.to_owned(),
+            naming: Naming::Camel,
+            float_amounts: false,
+            dangerously_allow_insecure_http: false,
+        };
+        config.set_base_url(base_url)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Replaces the base URL after checking it (https, or http to loopback, unless
+    /// `dangerously_allow_insecure_http` is set before this call).
+    pub fn set_base_url(&mut self, base_url: &str) -> Result<(), Error> {
+        self.base_url = check_base_url(base_url, self.dangerously_allow_insecure_http)?;
+        Ok(())
+    }
+
+    /// Checks every field; [`Config::new`] and the bridge call it, call it again after
+    /// changing public fields by hand.
+    pub fn validate(&self) -> Result<(), Error> {
+        check_base_url(&self.base_url, self.dangerously_allow_insecure_http)?;
+        require_header_safe("clientId", &self.client_id)?;
+        require_header_safe("clientSecret", self.client_secret.expose())?;
+        require_header_safe("applicationToken", self.application_token.expose())?;
+        require_header_safe("cryptoToken", self.crypto_token.expose())?;
+        require_header_safe("binding", &self.binding)?;
+        require_header_safe("bindingVersion", &self.binding_version)?;
+        if self.timeout_ms == 0 {
+            return Err(Error::validation("timeoutMs", "must be greater than 0"));
+        }
+        if self.max_retries > 10 {
+            return Err(Error::validation("maxRetries", "must be at most 10"));
+        }
+        if self.deadline_ms == Some(0) {
+            return Err(Error::validation("deadlineMs", "must be greater than 0"));
+        }
+        Ok(())
+    }
+
+    /// The overall deadline of one operation, in ms.
+    pub fn effective_deadline_ms(&self) -> u64 {
+        self.deadline_ms.unwrap_or_else(|| {
+            self.timeout_ms
+                .saturating_mul(u64::from(self.max_retries) + 1)
+        })
+    }
+
+    /// `connectpsp-<binding>/<version> core/<version>`.
+    pub fn user_agent(&self) -> String {
+        format!(
+            "connectpsp-{}/{} core/{}",
+            self.binding,
+            self.binding_version,
+            crate::VERSION
+        )
+    }
+}
+
+fn require_header_safe(field: &str, value: &str) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        return Err(Error::validation(field, "is required"));
+    }
+    if !is_valid_header_value(value) {
+        // Never echo the value: it may be a secret.
+        return Err(Error::validation(
+            field,
+            "must be printable ASCII without line breaks",
+        ));
+    }
+    Ok(())
+}
+
+/// Validates a base URL and returns it without a trailing slash.
+///
+/// https is required, except for loopback hosts (127.0.0.1, ::1, localhost) which serve the
+/// sandbox; any other plain-http URL needs `allow_insecure`. User info, queries and
+/// fragments are refused: they have no place in a base URL and hide where requests go.
+pub fn check_base_url(url: &str, allow_insecure: bool) -> Result<String, Error> {
+    const FIELD: &str = "baseUrl";
+    let url = url.trim_end_matches('/');
+    if url.is_empty() || !is_valid_header_value(url) || url.contains([' ', '\t']) {
+        return Err(Error::validation(
+            FIELD,
+            "must be an absolute https URL without spaces",
+        ));
+    }
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| Error::validation(FIELD, "must start with https://"))?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return Err(Error::validation(FIELD, "must start with https://"));
+    }
+    if rest.contains(['?', '#', '@', '\\']) {
+        return Err(Error::validation(
+            FIELD,
+            "must not contain user info, a query or a fragment",
+        ));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = host_of(authority).ok_or_else(|| Error::validation(FIELD, "has no valid host"))?;
+    if scheme == "http" && !is_loopback(&host) && !allow_insecure {
+        return Err(Error::validation(
+            FIELD,
+            "plain http is only allowed to loopback (127.0.0.1, ::1, localhost); \
+             use https or set dangerously_allow_insecure_http",
+        ));
+    }
+    Ok(format!("{scheme}://{rest}"))
+}
+
+/// The host of `host[:port]` or `[v6][:port]`, lowercased; `None` when malformed.
+fn host_of(authority: &str) -> Option<String> {
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (host, after) = v6.split_once(']')?;
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':')?),
+        };
+        (host, port)
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return None;
+    }
+    if let Some(port) = port
+        && (port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    Some(host.to_ascii_lowercase())
+}
+
+fn is_loopback(host: &str) -> bool {
+    matches!(host, "localhost" | "127.0.0.1" | "::1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_and_loopback_http_are_accepted() {
+        assert_eq!(
+            check_base_url("https://api.connectpsp.com/", false).unwrap(),
+            "https://api.connectpsp.com"
+        );
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:3000",
+            "http://[::1]:9000",
+            "http://LOCALHOST",
+        ] {
+            assert!(check_base_url(ok, false).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn insecure_or_deceptive_urls_are_refused() {
+        for bad in [
+            "http://api.connectpsp.com",
+            "http://localhost.evil.com",
+            "http://127.0.0.1@evil.com",
+            "http://evil.com#@127.0.0.1",
+            "ftp://api.connectpsp.com",
+            "api.connectpsp.com",
+            "https://",
+            "https://api.connectpsp.com?x=1",
+            "https://api.connectpsp.com:80a",
+            "https://api.connect\r\npsp.com",
+            "https://apí.connectpsp.com",
+        ] {
+            let err = check_base_url(bad, false).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("baseUrl"), "{bad}");
+        }
+        assert!(check_base_url("http://10.0.0.5:8080", true).is_ok());
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let config = Config::new(
+            "https://api.connectpsp.com",
+            "123",
+            "client-secret-value",
+            "app-token-value",
+            "crypto-token-value",
+        )
+        .unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("client-secret-value"));
+        assert!(!debug.contains("crypto-token-value"));
+        assert!(!debug.contains("app-token-value"));
+        assert!(debug.contains("Secret(***)"));
+    }
+
+    #[test]
+    fn user_agent_names_binding_and_versions() {
+        let mut config = Config::new("https://api.connectpsp.com", "1", "s", "a", "c").unwrap();
+        config.binding = "python".into();
+        config.binding_version = "1.2.3".into();
+        assert_eq!(
+            config.user_agent(),
+            format!("connectpsp-python/1.2.3 core/{}", crate::VERSION)
+        );
+    }
+
+    #[test]
+    fn header_unsafe_credentials_are_refused_without_echo() {
+        let err = Config::new("https://a.b", "1", "zq\r\nzq", "a", "c").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("clientSecret"));
+        assert!(!err.message.contains("zq"));
+    }
+}

@@ -26,8 +26,12 @@ pub mod retry;
 pub mod signature;
 pub mod webhook;
 
+pub use config::{Config, Naming, Secret};
 pub use error::{Error, ErrorKind};
+pub use http::{FailureKind, HttpRequest, HttpResponse, Method, Purpose, TransportFailure};
+pub use idempotency::IdempotencyKey;
 pub use money::Amount;
+pub use operation::{Call, Operation, Outcome, Reply, Session, Step};
 
 /// The SDK version, sent in the User-Agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

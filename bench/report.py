@@ -1,0 +1,309 @@
+"""Turns the results of one `bench/run.py` run into docs/benchmarks.md.
+
+Only figures present in the results are printed: a scenario that failed shows its error, a
+ratio whose two sides were not both measured in this run is left blank.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+KIB = 1024
+KB = 1000  # sizes of the .wasm in kB, like the target (≤ 250 KB gzipped)
+
+# (scenario key, title, SDK label, [(peer key, peer label)], what was run)
+SCENARIOS = [
+    ("py_async", "Python, async", "connectpsp.AsyncClient",
+     [("httpx", "hand-written httpx.AsyncClient"), ("aiohttp", "hand-written aiohttp")],
+     "{async} cash-outs at concurrency {concurrency} (asyncio, default event loop)"),
+    ("py_sync", "Python, sync", "connectpsp.Client",
+     [("requests", "hand-written requests.Session"), ("httpx", "hand-written httpx.Client")],
+     "{sync} sequential cash-outs, one thread"),
+    ("py_threads", "Python, 8 threads sharing one client", "connectpsp.Client",
+     [("requests", "hand-written requests.Session"), ("httpx", "hand-written httpx.Client")],
+     "{threads} cash-outs from 8 threads sharing one client"),
+    ("js_async", "JS (Node), async", "connectpsp (npm) ConnectPSP",
+     [("fetch", "hand-written fetch"), ("undici", "hand-written undici request")],
+     "{async} cash-outs at concurrency {concurrency} (Node, Promise pool)"),
+]  # fmt: skip
+
+TARGETS_TEXT = {
+    "py_async_vs_httpx": "Python async SDK ≥ 1.5× the httpx client",
+    "py_async_vs_ceiling": "Python async SDK ≥ 50 % of the load tool's ceiling",
+    "py_sync_vs_requests": "Python sync SDK ≥ 1.3× requests",
+    "js_vs_fetch": "JS SDK ≥ 0.9× hand-written fetch",
+    "wasm_gzip": "wasm ≤ 250 KB gzipped",
+    "import_time": "`import connectpsp` ≤ 20 ms",
+}
+
+
+def fmt_int(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def fmt_ms(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> float | None:
+    if not a or not b or "error" in a or "error" in b:
+        return None
+    return a["throughput"] / b["throughput"]
+
+
+def fmt_ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def fmt_fraction(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f} %"
+
+
+def statuses(row: dict[str, Any]) -> str:
+    counts = row.get("cash_out_statuses") or {}
+    return ", ".join(f"{status}: {n:,}" for status, n in sorted(counts.items())) or "—"
+
+
+def client_row(label: str, row: dict[str, Any] | None, sdk: dict[str, Any] | None, ceiling: dict[str, Any] | None, is_sdk: bool) -> str:
+    if not row:
+        return f"| {label} | not run | | | | | | | |"
+    if "error" in row:
+        return f"| {label} | **failed**: {row['error']} | | | | | | | |"
+    spread = f"{fmt_int(row['throughput_min'])}–{fmt_int(row['throughput_max'])}" if "throughput_min" in row else "—"
+    vs_sdk = "(SDK)" if is_sdk else fmt_ratio(ratio(sdk, row))
+    return (
+        f"| {label} | **{fmt_int(row['throughput'])}** | {spread} | {fmt_ms(row['p50_ms'])} | {fmt_ms(row['p99_ms'])} "
+        f"| {vs_sdk} | {fmt_fraction(ratio(row, ceiling))} | {row.get('token_calls', '—')} | {statuses(row)} |"
+    )
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    scenarios = results.get("scenarios", {})
+    ceiling = scenarios.get("ceiling", {}).get("wrk")
+    py_async = scenarios.get("py_async", {})
+    py_sync = scenarios.get("py_sync", {})
+    js = scenarios.get("js_async", {})
+    footprint = results.get("footprint", {})
+    rows: list[tuple[str, str, bool | None]] = []
+
+    def ratio_target(key: str, value: float | None, floor: float, as_fraction: bool = False) -> None:
+        shown = fmt_fraction(value) if as_fraction else fmt_ratio(value)
+        rows.append((TARGETS_TEXT[key], shown, None if value is None else value >= floor))
+
+    ratio_target("py_async_vs_httpx", ratio(py_async.get("sdk"), py_async.get("httpx")), 1.5)
+    ratio_target("py_async_vs_ceiling", ratio(py_async.get("sdk"), ceiling), 0.5, as_fraction=True)
+    ratio_target("py_sync_vs_requests", ratio(py_sync.get("sdk"), py_sync.get("requests")), 1.3)
+    ratio_target("js_vs_fetch", ratio(js.get("sdk"), js.get("fetch")), 0.9)
+    gz = footprint.get("wasm_gzip_bytes")
+    rows.append((TARGETS_TEXT["wasm_gzip"], "—" if gz is None else f"{gz / KB:.1f} KB", None if gz is None else gz <= 250 * KB))
+    imp = footprint.get("python_import", {}).get("import_ms_median")
+    rows.append((TARGETS_TEXT["import_time"], "—" if imp is None else f"{imp:.1f} ms", None if imp is None else imp <= 20))
+    return rows
+
+
+def render(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    s = results["settings"]
+    scenarios = results.get("scenarios", {})
+    ceiling = scenarios.get("ceiling", {}).get("wrk")
+    out: list[str] = []
+    add = out.append
+
+    add("# Benchmarks")
+    add("")
+    add("Generated by `bench/run.py` from one run; do not edit by hand (re-run `make bench`). "
+        "Every figure and every ratio below was measured in that same run.")  # fmt: skip
+    add("")
+    add(f"- **Date**: {results['date']}; **command**: `{results['command']}`; whole run {results.get('duration_s', '?')} s")
+    add(f"- **Machine**: {m['nproc']} cores, {m['cpu']}, {m['ram_gib']} GiB RAM, Linux {m['kernel']}; "
+        f"load average at start {', '.join(f'{x:.2f}' for x in m['loadavg_at_start'])}")  # fmt: skip
+    add(f"- **Software**: {m['python']}, Node {m['node']}, {m['rustc']}, {m['wrk']}")
+    add(f"- **Sandbox**: release build on 127.0.0.1, settlement delay {s['settle_delay_ms']} ms, state reset and "
+        f"balances refilled before every measurement")  # fmt: skip
+    add(f"- **Method**: each client runs in its own process; {s['rounds']} rounds with the clients interleaved and "
+        "the order rotated; the table shows each client's median round (by throughput) and the min–max "
+        "throughput over the rounds. A warm-up (2 × concurrency calls, not measured) opens the pooled "
+        "connections and fetches the token first, as in a long-running service. Sandbox, load generator and "
+        "client share the same 2 cores, as they would on a small host.")  # fmt: skip
+    if s.get("quick"):
+        add("- **Quick run** (`--quick`): small counts that check the pipeline; these figures say nothing about speed.")
+    add("")
+
+    add("## Targets")
+    add("")
+    add("| target | measured | met |")
+    add("| --- | --- | --- |")
+    for text, shown, met in targets(results):
+        add(f"| {text} | {shown} | {'—' if met is None else ('yes' if met else '**no**')} |")
+    add("")
+
+    header = ("| client | calls/s (median round) | calls/s min–max | p50 ms | p99 ms | SDK / client | of ceiling "
+              "| POST /auth/token | POST /cash-out statuses |")  # fmt: skip
+    for index, (key, title, sdk_label, peers, what) in enumerate(SCENARIOS, start=1):
+        rows = scenarios.get(key)
+        add(f"## {index}. {title}")
+        add("")
+        add(what.format(**s["calls"], concurrency=s["concurrency"]) + ".")
+        add("")
+        if rows is None:
+            add("Not run.")
+            add("")
+            continue
+        add(header)
+        add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        sdk = rows.get("sdk")
+        add(client_row(sdk_label, sdk, sdk, ceiling, True))
+        for peer_key, peer_label in peers:
+            add(client_row(peer_label, rows.get(peer_key), sdk, ceiling, False))
+        add("")
+        if key == "py_threads":
+            single = scenarios.get("py_sync", {})
+            speedups = []
+            for client in ("sdk", "requests", "httpx"):
+                gain = ratio(rows.get(client), single.get(client))
+                if gain is not None:
+                    speedups.append(f"{client} {gain:.2f}×")
+            if speedups:
+                add("8 threads / 1 thread throughput (how far the I/O escapes the GIL): " + ", ".join(speedups) + ".")
+                add("")
+
+    add(f"## {len(SCENARIOS) + 1}. The ceiling: the load tool")
+    add("")
+    if not ceiling:
+        add("Not run.")
+    elif "error" in ceiling:
+        add(f"**failed**: {ceiling['error']}")
+    else:
+        add("The same authenticated POST /cash-out (unique externalReference and idempotency key per request, token "
+            "and DigitalSignature fetched once) replayed by wrk at the same concurrency against the same sandbox: "
+            "what loopback HTTP to this sandbox can do at most on this machine.")  # fmt: skip
+        add("")
+        add("| load tool | calls/s (median round) | calls/s min–max | p50 ms | p99 ms | non-2xx | POST /auth/token | POST /cash-out statuses |")
+        add("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        spread = f"{fmt_int(ceiling['throughput_min'])}–{fmt_int(ceiling['throughput_max'])}" if "throughput_min" in ceiling else "—"
+        add(f"| wrk | **{fmt_int(ceiling['throughput'])}** | {spread} | {fmt_ms(ceiling['p50_ms'])} | {fmt_ms(ceiling['p99_ms'])} "
+            f"| {ceiling['non_2xx']} | {ceiling.get('token_calls', '—')} | {statuses(ceiling)} |")  # fmt: skip
+        add("")
+        add(f"Command: `{ceiling['command']}` (wrk's two threads for ~{s['concurrency']} connections).")
+        add("")
+        add("Each client's fraction of it:")
+        add("")
+        add("| scenario | client | calls/s | of ceiling |")
+        add("| --- | --- | ---: | ---: |")
+        for key, title, sdk_label, peers, _ in SCENARIOS:
+            for client_key, label in [("sdk", sdk_label), *peers]:
+                row = scenarios.get(key, {}).get(client_key)
+                if row and "error" not in row:
+                    add(f"| {title} | {label} | {fmt_int(row['throughput'])} | {fmt_fraction(ratio(row, ceiling))} |")
+    add("")
+
+    add(f"## {len(SCENARIOS) + 2}. Core micro-benchmarks (criterion)")
+    add("")
+    crit = results.get("criterion")
+    if not crit:
+        add("Not run.")
+    elif "error" in crit:
+        add(f"**failed**: {crit['error']} (`{crit.get('command', '')}`)")
+    else:
+        add(f"`{crit['command']}`; median and its 95 % confidence interval.")
+        add("")
+        add("| benchmark | median | interval |")
+        add("| --- | ---: | --- |")
+        for bench in crit["benches"]:
+            add(f"| {bench['name']} | {duration(bench['median_ns'])} | {duration(bench['low_ns'])} – {duration(bench['high_ns'])} |")
+    add("")
+
+    add(f"## {len(SCENARIOS) + 3}. Footprint")
+    add("")
+    fp = results.get("footprint")
+    if not fp:
+        add("Not run.")
+    else:
+        add("| item | value |")
+        add("| --- | --- |")
+        if "wheel_bytes" in fp:
+            add(f"| wheel `{fp['wheel']}` | {fp['wheel_bytes'] / KIB / KIB:.2f} MiB ({fmt_int(fp['wheel_bytes'])} B) |")
+        if "wasm_raw_bytes" in fp:
+            add(f"| .wasm raw (wasm-bindgen output, before wasm-opt) | {fp['wasm_raw_bytes'] / KB:.1f} KB "
+                f"(gzip -9: {fp['wasm_raw_gzip_bytes'] / KB:.1f} KB) |")  # fmt: skip
+        if "wasm_opt_bytes" in fp:
+            add(f"| .wasm shipped (after wasm-opt), `{fp['wasm_file']}` | {fp['wasm_opt_bytes'] / KB:.1f} KB |")
+            add(f"| .wasm shipped, gzip -9 | **{fp['wasm_gzip_bytes'] / KB:.1f} KB** ({fmt_int(fp['wasm_gzip_bytes'])} B) |")
+            add(f"| npm tarball `{fp['tarball']}` | {fp['tarball_bytes'] / KB:.1f} KB |")
+        if "error" in fp:
+            add(f"| error | {fp['error']} |")
+        imp = fp.get("python_import", {})
+        if "error" in imp:
+            add(f"| `import connectpsp` | failed: {imp['error']} |")
+        elif imp:
+            add(f"| `import connectpsp`, fresh interpreter, median of {imp['repeat']} | **{imp['import_ms_median']:.1f} ms** "
+                f"(`-X importtime` cumulative: {imp['importtime_cumulative_ms']:.1f} ms) |")  # fmt: skip
+            add(f"| import + `Client(...)`, median of {imp['repeat']} | {imp['import_and_client_ms_median']:.1f} ms |")
+        load = fp.get("node_load", {})
+        if "error" in load:
+            add(f"| Node package load | failed: {load['error']} |")
+        elif load:
+            add(f"| Node: `import('connectpsp')` + first call, fresh process, median of {load['repeat']} | {load['esm_load_ms_median']:.1f} ms |")
+            add(f"| Node: `require('connectpsp')` + first call, fresh process, median of {load['repeat']} | {load['cjs_load_ms_median']:.1f} ms |")
+        add("")
+        rss = scenarios.get("rss", {})
+        if rss:
+            add(f"RSS of one process holding one client across three runs of {fmt_int(s['calls']['rss_per_run'])} calls "
+                f"(concurrency {s['concurrency']}); growth from run to run would be a leak:")  # fmt: skip
+            add("")
+            add("| process | RSS before | after run 1 | after run 2 | after run 3 | calls/s per run | POST /auth/token |")
+            add("| --- | ---: | ---: | ---: | ---: | --- | ---: |")
+            for name, label in (("python", "Python, AsyncClient"), ("node", "Node, ConnectPSP")):
+                row = rss.get(name)
+                if not row:
+                    continue
+                if "error" in row:
+                    add(f"| {label} | **failed**: {row['error']} | | | | | |")
+                    continue
+                after = [f"{kib / KIB:.1f} MiB" for kib in row["rss_kib_after_runs"]] + [""] * 3
+                add(f"| {label} | {row['rss_kib_before'] / KIB:.1f} MiB | {after[0]} | {after[1]} | {after[2]} "
+                    f"| {', '.join(fmt_int(t) for t in row['throughput'])} | {row.get('token_calls', '—')} |")  # fmt: skip
+    add("")
+
+    add(f"## {len(SCENARIOS) + 4}. Token economy")
+    add("")
+    add("POST /auth/token calls seen by the sandbox during each measurement (warm-up included), from its "
+        "request log: one per client is the goal, not one per call.")  # fmt: skip
+    add("")
+    add("| scenario | client | calls made | POST /auth/token |")
+    add("| --- | --- | ---: | ---: |")
+    for key, title, sdk_label, peers, _ in SCENARIOS:
+        for client_key, label in [("sdk", sdk_label), *peers]:
+            row = scenarios.get(key, {}).get(client_key)
+            if row and "error" not in row:
+                made = sum((row.get("cash_out_statuses") or {}).values())
+                add(f"| {title} | {label} | {fmt_int(made)} | {row.get('token_calls', '—')} |")
+    add("")
+
+    add("## How the peers are written")
+    add("")
+    add("The hand-written clients (bench/python/peer_*.py, bench/js/peers.mjs) do the same protocol work as the SDK "
+        "on every call, the way a careful engineer would write it: pooled keep-alive connections sized to the "
+        "concurrency; one token fetched, reused and refreshed before expiry (one refresh at a time); the "
+        "DigitalSignature computed once per token with HMAC-SHA256; a fresh UUID v4 idempotency key per call; a "
+        "JSON body whose amount is a number with two decimals built without any float; a status check that "
+        "raises on non-2xx; the JSON response parsed (Python: with Decimal amounts). They do not retry, log, "
+        "validate input or map errors to typed classes, which the SDK does: any such cost is the SDK's.")  # fmt: skip
+    add("")
+    return "\n".join(out)
+
+
+def duration(ns: float) -> str:
+    if ns < 1_000:
+        return f"{ns:.0f} ns"
+    if ns < 1_000_000:
+        return f"{ns / 1_000:.2f} µs"
+    return f"{ns / 1_000_000:.2f} ms"
+
+
+if __name__ == "__main__":
+    # Re-render a saved results file: python bench/report.py results.json > docs/benchmarks.md
+    with open(sys.argv[1], encoding="utf-8") as source:
+        sys.stdout.write(render(json.load(source)))

@@ -1,0 +1,59 @@
+"""Reconciliation: ``client.resubmit(error)`` sends a failed call again, unchanged, with the
+idempotency key it already used.
+
+After an error whose ``outcome_unknown`` is true the money may or may not have moved. The API
+answers a re-submission with the same key by replaying the original response (or does the
+work now, once), so each unknown resolves to its one real transaction. A new key would risk
+paying twice.
+
+The remembered call is kept in a weak mapping, not on the exception: its parameters hold
+documents and PIX keys, which must never show up in ``vars(error)``, a pickled error or a log.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Awaitable, Callable, Union
+
+from ._errors import ConnectPSPError, ValidationError
+from .models import CashIn, CashOut
+
+Result = Union[CashIn, CashOut]
+
+#: The calls that carry an idempotency key, and the result type each returns.
+_RESULTS: dict[str, Any] = {"cashIn.create": CashIn, "cashIn.refund": CashIn, "cashOut.create": CashOut}
+
+_remembered: "weakref.WeakKeyDictionary[ConnectPSPError, tuple[object, str, dict[str, Any]]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def remember_call(error: ConnectPSPError, owner: object, method: str, params: dict[str, Any]) -> None:
+    """Called where a call fails: remember it when the core reports the key it used."""
+    if method in _RESULTS and error.idempotency_key:
+        _remembered[error] = (owner, method, {**params, "idempotency_key": error.idempotency_key})
+
+
+def _recall(owner: object, error: BaseException) -> tuple[str, dict[str, Any]]:
+    entry = _remembered.get(error) if isinstance(error, ConnectPSPError) else None
+    if entry is None or entry[0] is not owner:
+        raise ValidationError(
+            "resubmit: pass an error raised by this client's cash_in.create, cash_in.refund or "
+            "cash_out.create (calls that carry an idempotency key)",
+            kind="validation",
+            code="VALIDATION_ERROR",
+            field="error",
+        )
+    return entry[1], entry[2]
+
+
+def resubmit(owner: object, call: Callable[[str, dict[str, Any]], dict[str, Any]], error: BaseException) -> Any:
+    method, params = _recall(owner, error)
+    return _RESULTS[method]._from_outcome(call(method, params))
+
+
+async def resubmit_async(
+    owner: object, call: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]], error: BaseException
+) -> Any:
+    method, params = _recall(owner, error)
+    return _RESULTS[method]._from_outcome(await call(method, params))

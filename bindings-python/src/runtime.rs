@@ -1,0 +1,53 @@
+//! The one tokio runtime of the process, started on first use and started again in a child
+//! after `os.fork()`.
+//!
+//! A forked child inherits the parent's memory but none of its threads: the parent's runtime
+//! is a husk there (its workers are gone, its I/O driver belongs to the parent), and dropping
+//! it could block on threads that do not exist. So the runtime is keyed by process id; a child
+//! leaks the inherited one and builds its own. gunicorn/uwsgi/Celery pre-fork workers rely on it.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::runtime::{Builder, Runtime};
+
+struct Owned {
+    pid: u32,
+    runtime: Arc<Runtime>,
+}
+
+static RUNTIME: Mutex<Option<Owned>> = Mutex::new(None);
+
+/// The runtime of the current process.
+pub fn get() -> std::io::Result<Arc<Runtime>> {
+    let pid = std::process::id();
+    let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(owned) = slot.as_ref()
+        && owned.pid == pid
+    {
+        return Ok(owned.runtime.clone());
+    }
+    if let Some(inherited) = slot.take() {
+        // Never drop a runtime inherited across fork(): see the module comment.
+        std::mem::forget(inherited);
+    }
+    let runtime = Arc::new(
+        Builder::new_multi_thread()
+            // Two workers are plenty for I/O-bound calls and keep the footprint small in
+            // every pre-forked worker process.
+            .worker_threads(2)
+            .thread_name("connectpsp-io")
+            .enable_io()
+            .enable_time()
+            .build()?,
+    );
+    *slot = Some(Owned {
+        pid,
+        runtime: runtime.clone(),
+    });
+    Ok(runtime)
+}
+
+/// The id of the current process; state that must not cross a fork is keyed by it.
+pub fn pid() -> u32 {
+    std::process::id()
+}

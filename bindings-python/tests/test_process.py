@@ -1,0 +1,103 @@
+"""Process-level behaviour: fork (pre-fork servers), interpreter exit after async calls,
+Ctrl-C during a blocking call, cancelling an asyncio task."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from conftest import PAYER, RequestWindow, reference
+
+import connectpsp
+from connectpsp.testing import Sandbox
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_can_make_calls(sandbox: Sandbox) -> None:
+    with sandbox.client() as client:
+        client.account.balance()  # the runtime, the pool and the token now exist in the parent
+        ref = reference("fork")
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 1
+            try:
+                charge = client.cash_in.create(amount="1.00", external_reference=ref, payer=PAYER)
+                code = 0 if charge.external_reference == ref else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+        # and the parent still works
+        assert client.account.balance().currency == "BRL"
+    assert any(t["externalReference"] == ref for t in sandbox.transactions())
+
+
+EXIT_SCRIPT = """
+import asyncio, json, os, sys
+import connectpsp
+options = json.loads(os.environ["CONNECTPSP_TEST_OPTIONS"])
+async def main():
+    client = connectpsp.AsyncClient(**options)
+    balance = await client.account.balance()
+    assert balance.currency == "BRL"
+asyncio.run(main())
+"""
+
+
+def test_no_crash_at_exit_after_async_calls(sandbox: Sandbox) -> None:
+    options = {**sandbox.credentials.as_kwargs(), "base_url": sandbox.base_url}
+    env = {**os.environ, "CONNECTPSP_TEST_OPTIONS": json.dumps(options)}
+    runs = 50
+    failures = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT], env=env, capture_output=True, timeout=60)
+        if done.returncode != 0:
+            failures.append((done.returncode, done.stderr.decode()[-500:]))
+    assert failures == [], f"{len(failures)}/{runs} runs failed: {failures[:3]}"
+
+
+def test_ctrl_c_interrupts_a_blocking_call(sandbox: Sandbox) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are delivered to the main thread only")
+    sandbox.inject_faults(kind="latency", latency_ms=5000, method="GET", path="/account/balance", count=1)
+    with sandbox.client(timeout=10.0) as client:
+        client.cash_in.create(amount="1.00", external_reference=reference(), payer=PAYER)  # token first
+        timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+        started = time.monotonic()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            client.account.balance()
+        assert time.monotonic() - started < 2.0
+        # the client is still usable
+        assert client.cash_in.create(amount="1.00", external_reference=reference(), payer=PAYER).amount
+
+
+async def test_cancelling_a_task_cancels_its_request(sandbox: Sandbox, window: RequestWindow) -> None:
+    sandbox.inject_faults(kind="latency", latency_ms=3000, method="GET", path="/account/balance", count=1)
+    async with sandbox.async_client(timeout=10.0) as client:
+        await client.cash_in.create(amount="1.00", external_reference=reference(), payer=PAYER)
+        started = time.monotonic()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.account.balance(), timeout=0.3)
+        assert time.monotonic() - started < 1.0
+        # a later call on the same client works (the aborted one left nothing locked)
+        assert (await client.account.balance()).currency == "BRL"
+
+
+async def test_cancelling_a_token_refresh_does_not_block_others(sandbox: Sandbox) -> None:
+    sandbox.inject_faults(kind="latency", latency_ms=3000, method="POST", path="/auth/token", count=1)
+    async with sandbox.async_client(timeout=10.0) as client:
+        first = asyncio.create_task(client.account.balance())
+        await asyncio.sleep(0.2)  # the first task now holds the token lease
+        first.cancel()
+        started = time.monotonic()
+        balance = await asyncio.wait_for(client.account.balance(), timeout=5)
+        assert balance.currency == "BRL"
+        assert time.monotonic() - started < 2.5  # not stuck behind the abandoned lease

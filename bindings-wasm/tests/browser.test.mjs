@@ -1,0 +1,101 @@
+// The web entry (web.mjs) in headless Chromium: the package loads as native ESM with no Node
+// built-in, parses a BR Code offline, refuses to hold secrets without dangerouslyAllowBrowser,
+// and with it makes a real call to the sandbox (which serves CORS) through the browser's fetch.
+import assert from "node:assert/strict";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { extname, join, normalize } from "node:path";
+import { after, before, test } from "node:test";
+
+import { PKG, startSandbox, vector } from "./helpers.mjs";
+
+const CHROMIUM = process.env.CONNECTPSP_CHROMIUM ?? "/usr/bin/chromium";
+const TYPES = { ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+
+let sandbox;
+let server;
+let browser;
+let pageUrl;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run \`make tools\` (apt-get install chromium)`);
+  sandbox = await startSandbox();
+  // A static server for the package folder: the page is served from another origin than the
+  // sandbox, as in real life, so the call exercises CORS.
+  server = createServer((req, res) => {
+    const path = new URL(req.url, "http://x").pathname;
+    if (path === "/") {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<!doctype html><title>connectpsp</title>");
+      return;
+    }
+    const file = normalize(join(PKG, path));
+    if (!file.startsWith(PKG) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  pageUrl = `http://127.0.0.1:${server.address().port}/`;
+  const { chromium } = await import("playwright-core");
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  sandbox?.stop();
+});
+
+test("web.mjs in Chromium: BR Code parse, browser guard, and a sandbox call", async () => {
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  await page.goto(pageUrl);
+  const [brcode] = vector("pix/brcodes.json").valid ?? [];
+  const result = await page.evaluate(
+    async ({ options, code }) => {
+      const sdk = await import("/web.mjs");
+      const out = { exports: Object.keys(sdk).sort() };
+      out.cpf = sdk.pix.isValidCpf("11144477735");
+      if (code) out.parsed = sdk.pix.parseBrCode(code.payload ?? code);
+      try {
+        new sdk.ConnectPSP(options);
+        out.guard = "no error";
+      } catch (error) {
+        out.guard = { name: error.name, isSdkError: error instanceof sdk.ConnectPSPError, message: error.message };
+      }
+      const client = new sdk.ConnectPSP({ ...options, dangerouslyAllowBrowser: true });
+      const balance = await client.account.balance();
+      out.balance = { currency: balance.currency, total: balance.consolidated.totalBalance };
+      out.clientJson = JSON.stringify(client);
+      return out;
+    },
+    { options: sandbox.options(), code: brcode },
+  );
+  assert.deepEqual(pageErrors, []);
+  assert.ok(result.exports.includes("ConnectPSP") && result.exports.includes("webhooks"));
+  assert.equal(result.cpf, true);
+  if (brcode) assert.equal(typeof result.parsed, "object");
+  assert.equal(result.guard.name, "ConnectPSPError");
+  assert.equal(result.guard.isSdkError, true);
+  assert.match(result.guard.message, /dangerouslyAllowBrowser/);
+  assert.equal(result.balance.currency, "BRL");
+  assert.match(result.balance.total, /^\d+\.\d{2}$/);
+  assert.ok(!result.clientJson.includes(sandbox.credentials.clientSecret));
+  assert.ok(!result.clientJson.includes(sandbox.credentials.cryptoToken));
+});

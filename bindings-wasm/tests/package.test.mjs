@@ -1,0 +1,114 @@
+// The package as users get it: `npm pack`, `npm install <tgz>` into a fresh folder, then the
+// quickstart through `require` and through `import` against the sandbox; and the shape of the
+// package itself (exports, no install scripts, one module instance for require and import).
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { cjs, esm, PKG, startSandbox } from "./helpers.mjs";
+
+const manifest = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8"));
+
+test("require and import expose the same API, from one module instance", () => {
+  assert.deepEqual(Object.keys(esm).sort(), Object.keys(cjs).sort());
+  for (const name of Object.keys(cjs)) assert.equal(esm[name], cjs[name], name);
+  for (const name of [
+    "ConnectPSP",
+    "ConnectPSPError",
+    "ValidationError",
+    "AuthenticationError",
+    "SignatureError",
+    "NotFoundError",
+    "ConflictError",
+    "BusinessRuleError",
+    "InsufficientFundsError",
+    "RateLimitError",
+    "ServerError",
+    "TimeoutError",
+    "ConnectionError",
+    "DecodeError",
+    "WebhookSignatureError",
+    "pix",
+    "webhooks",
+    "idempotencyKeyFor",
+  ]) {
+    assert.ok(name in cjs, name);
+  }
+  for (const name of Object.keys(cjs).filter((n) => n.endsWith("Error"))) {
+    assert.ok(new cjs[name]("m") instanceof Error, name);
+    assert.ok(new cjs[name]("m") instanceof cjs.ConnectPSPError, name);
+  }
+});
+
+test("the manifest: version in sync, no install scripts, every runtime mapped", () => {
+  assert.equal(cjs.VERSION, manifest.version);
+  assert.equal(manifest.scripts, undefined);
+  assert.equal(manifest.devDependencies, undefined);
+  assert.equal(manifest.dependencies, undefined);
+  const root = manifest.exports["."];
+  assert.equal(root.types, "./index.d.ts");
+  assert.equal(root.node.require, "./node.cjs");
+  assert.equal(root.node.import, "./node.mjs");
+  assert.equal(root.browser, "./web.mjs");
+  assert.equal(root.default, "./web.mjs");
+});
+
+test("the browser/edge entry points import no Node built-in", () => {
+  for (const file of ["web.mjs", "edge.mjs", "wasm/connectpsp_wasm.js", ...["client", "errors", "index", "pix", "runtime", "transport", "webhooks"].map((m) => `esm/${m}.js`)]) {
+    const text = readFileSync(join(PKG, file), "utf8");
+    assert.doesNotMatch(text, /from\s+["'](node:|fs|path|crypto|util|http)/, file);
+    assert.doesNotMatch(text, /require\(/, file);
+  }
+});
+
+let sandbox;
+let work;
+
+before(async () => {
+  sandbox = await startSandbox();
+  work = mkdtempSync(join(tmpdir(), "connectpsp-npm-"));
+});
+
+after(() => {
+  sandbox?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test("npm pack + npm install into a fresh folder: the quickstart runs from CommonJS and ESM", () => {
+  const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: PKG, encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .at(-1);
+  assert.equal(packed, `connectpsp-${manifest.version}.tgz`);
+  const app = join(work, "app");
+  execFileSync("mkdir", ["-p", app]);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", "--silent", join(work, packed)], { cwd: app });
+
+  const quickstart = (load) => `
+${load}
+const client = new ConnectPSP({ ...JSON.parse(process.env.OPTIONS) });
+(async () => {
+  const ci = await client.cashIn.create({ amount: "150.50", externalReference: "qs-" + process.pid + "-" + Date.now(),
+    payer: { name: "João Silva", document: "12345678909" } });
+  const again = await client.cashIn.get(ci.transactionId);
+  let missing;
+  try { await client.cashIn.get("nope"); } catch (e) { missing = e instanceof ConnectPSPError && e.name; }
+  console.log(JSON.stringify({ amount: again.amount, status: again.status, code: pix.parseBrCode(ci.pixData.copyAndPaste).amount, missing }));
+})().catch((e) => { console.error(String(e)); process.exit(1); });
+`;
+  writeFileSync(join(app, "quickstart.cjs"), quickstart('const { ConnectPSP, ConnectPSPError, pix } = require("connectpsp");'));
+  writeFileSync(join(app, "quickstart.mjs"), quickstart('import { ConnectPSP, ConnectPSPError, pix } from "connectpsp";'));
+  for (const file of ["quickstart.cjs", "quickstart.mjs"]) {
+    const run = spawnSync(process.execPath, [file], {
+      cwd: app,
+      encoding: "utf8",
+      env: { ...process.env, OPTIONS: JSON.stringify(sandbox.options()) },
+    });
+    assert.equal(run.status, 0, `${file}: ${run.stderr}`);
+    assert.deepEqual(JSON.parse(run.stdout), { amount: "150.50", status: "AWAITING_PAYMENT", code: "150.50", missing: "NotFoundError" }, file);
+  }
+});

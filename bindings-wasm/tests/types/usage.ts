@@ -1,0 +1,153 @@
+// Compile-time checks of the public types (tsc --strict --noEmit, run by `make test-js`).
+// Lines marked @ts-expect-error must fail to compile: they prove the types reject misuse.
+import {
+  ConnectPSP,
+  ConnectPSPError,
+  ConnectionError,
+  InsufficientFundsError,
+  BusinessRuleError,
+  ValidationError,
+  WebhookSignatureError,
+  idempotencyKeyFor,
+  pix,
+  webhooks,
+  type CashIn,
+  type CashOut,
+  type CreateCashOutParams,
+  type Destination,
+  type WebhookEvent,
+  type WithResponse,
+} from "connectpsp";
+
+declare const env: Record<string, string>;
+
+export async function quickstart(): Promise<void> {
+  const client = new ConnectPSP({
+    clientId: env.ID!,
+    clientSecret: env.SECRET!,
+    applicationToken: env.APP!,
+    cryptoToken: env.CRYPTO!,
+    baseUrl: ConnectPSP.STAGING,
+    timeoutMs: 30_000,
+    maxRetries: 2,
+    fetch: globalThis.fetch,
+  });
+
+  const ci: WithResponse<CashIn> = await client.cashIn.create({
+    amount: "150.50",
+    externalReference: "order-1",
+    payer: { name: "João Silva", document: "12345678909" },
+    webhookUrl: "https://example.com/hook",
+    expirationInMinutes: 60,
+  });
+  const id: string = ci.transactionId;
+  const amount: string = ci.amount;
+  const code: string | undefined = ci.pixData?.copyAndPaste;
+  const key: string | null = ci.response.idempotencyKey;
+  void [id, amount, code, key];
+
+  // Status unions narrow, and a typo is a compile error.
+  if (ci.status === "AWAITING_PAYMENT") console.log("waiting");
+  // @ts-expect-error "PAYED" is not a cash-in status
+  if (ci.status === "PAYED") console.log("never");
+
+  await client.cashIn.create({ amount: 150.5, externalReference: "n", payer: { name: "a", document: "1" } });
+  // @ts-expect-error an amount is a string or a number, not a bigint
+  await client.cashIn.create({ amount: 10n, externalReference: "n", payer: { name: "a", document: "1" } });
+  // @ts-expect-error payer is required
+  await client.cashIn.create({ amount: "1.00", externalReference: "n" });
+
+  await client.cashIn.get(id);
+  await client.cashIn.refund(id, { reason: "CUSTOMER_REQUEST" });
+  // @ts-expect-error not a refund reason
+  await client.cashIn.refund(id, { reason: "BORED" });
+
+  const pixPayout: CreateCashOutParams = {
+    amount: "50.00",
+    externalReference: "wd-42",
+    payee: {
+      name: "Maria",
+      document: "12345678909",
+      destination: { type: "PIX", pixKeyType: "CPF", pixKey: "12345678909" },
+    },
+  };
+  const co: CashOut = await client.cashOut.create(pixPayout, { idempotencyKey: idempotencyKeyFor("wd-42") });
+  await client.cashOut.create({
+    amount: "50.00",
+    externalReference: "wd-43",
+    payee: {
+      name: "Maria",
+      document: "12345678909",
+      destination: {
+        type: "BANK_ACCOUNT",
+        bankAccount: { ispb: "18236120", branch: "0001", account: "947710840", accountType: "PAYMENT" },
+      },
+    },
+  });
+  // @ts-expect-error a PIX destination needs pixKeyType and pixKey, not bankAccount
+  const wrong: Destination = { type: "PIX", bankAccount: { ispb: "1", branch: "1", account: "1", accountType: "PAYMENT" } };
+  void wrong;
+  if (co.status === "FAILED") console.log(co.failure?.code);
+  await client.cashOut.get(co.transactionId);
+
+  const balance = await client.account.balance();
+  const total: string = balance.consolidated.totalBalance;
+  void total;
+  const result = await client.account.rebalance({ targetAmount: "1000000.00" });
+  const ok: boolean = result.success;
+  void ok;
+
+  try {
+    await client.cashOut.create(pixPayout);
+  } catch (error) {
+    if (error instanceof InsufficientFundsError) {
+      const b: BusinessRuleError = error;
+      void b;
+    } else if (error instanceof ConnectionError && error.outcomeUnknown) {
+      await client.cashOut.create(pixPayout, { idempotencyKey: error.idempotencyKey ?? undefined });
+    } else if (error instanceof ValidationError) {
+      const field: string | null = error.field;
+      void field;
+    } else if (error instanceof ConnectPSPError) {
+      const status: number | null = error.status;
+      void status;
+    }
+  }
+}
+
+export function receive(body: string, headers: Record<string, string>, cryptoToken: string): void {
+  let event: WebhookEvent;
+  try {
+    event = webhooks.constructEvent(body, headers["x-connect-signature"] ?? "", cryptoToken);
+  } catch (error) {
+    if (error instanceof WebhookSignatureError) return;
+    throw error;
+  }
+  switch (event.eventType) {
+    case "CASHIN_PAID":
+    case "CASHIN_REFUNDED": {
+      const paid: CashIn = event.data;
+      void paid;
+      break;
+    }
+    case "CASHOUT_COMPLETED":
+    case "CASHOUT_FAILED":
+    case "CASHOUT_REFUNDED": {
+      const out: CashOut = event.data;
+      void out.failure;
+      break;
+    }
+  }
+  const key: string = event.dedupeKey;
+  void key;
+}
+
+export function toolkit(): void {
+  const valid: boolean = pix.isValidCpf("12345678909") && pix.isValidCnpj("11222333000181");
+  const normalised: string = pix.validateKey("EMAIL", "a@b.com");
+  // @ts-expect-error not a PIX key type
+  pix.validateKey("IBAN", "x");
+  const code: string = pix.buildBrCode({ key: "a@b.com", merchantName: "Loja", merchantCity: "SAO PAULO" });
+  const parsed = pix.parseBrCode(code);
+  void [valid, normalised, parsed];
+}

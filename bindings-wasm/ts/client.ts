@@ -1,0 +1,216 @@
+// The client: options in, resources out. Each method names a core call and hands its parameters
+// over as JSON; the core validates them, builds and signs the requests and decides retries.
+
+import { ConnectPSPError, toSdkError, ValidationError } from "./errors.js";
+import { runtime, type CoreSession } from "./runtime.js";
+import { drive, TokenSignal, type DriverContext, type FetchFunction } from "./transport.js";
+import type {
+  Balance,
+  CallOptions,
+  CashIn,
+  CashOut,
+  ConnectPSPOptions,
+  CreateCashInParams,
+  CreateCashOutParams,
+  HeadersLike,
+  OpenFinanceCashIn,
+  OpenFinanceParams,
+  QrCodeCashIn,
+  RebalanceParams,
+  RebalanceResult,
+  RefundCashInParams,
+  WebhookEvent,
+  WithResponse,
+} from "./types.js";
+import { rememberCall, resubmitCall } from "./resubmit.js";
+import { VERSION } from "./version.js";
+import { rawBodyBytes, signatureFromHeaders } from "./webhooks.js";
+
+const PRODUCTION = "https://api.connectpsp.com";
+const STAGING = "https://api.homologacao.connectpsp.com";
+
+// Options the JS layer consumes itself; everything else goes to the core, which rejects what it
+// does not know.
+const JS_ONLY_OPTIONS = new Set(["fetch", "dangerouslyAllowBrowser"]);
+
+const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
+
+export interface CashInResource {
+  /** POST /cash-in: a PIX charge; the answer carries the BR Code in `pixData`. */
+  create(params: CreateCashInParams & { openFinance?: undefined }, options?: CallOptions): Promise<WithResponse<QrCodeCashIn>>;
+  /** POST /cash-in with `openFinance`: the answer carries a `paymentUrl` instead of a QR code. */
+  create(params: CreateCashInParams & { openFinance: OpenFinanceParams }, options?: CallOptions): Promise<WithResponse<OpenFinanceCashIn>>;
+  create(params: CreateCashInParams, options?: CallOptions): Promise<WithResponse<CashIn>>;
+  /** GET /cash-in/{id}: id is the transactionId, internalCode or endToEndId. */
+  get(id: string): Promise<WithResponse<CashIn>>;
+  /** POST /cash-in/{id}/refund: full refund of a PAID cash-in. */
+  refund(id: string, params: RefundCashInParams, options?: CallOptions): Promise<WithResponse<CashIn>>;
+}
+
+export interface CashOutResource {
+  /** POST /cash-out: pay out to a PIX key or a bank account (answered PROCESSING). */
+  create(params: CreateCashOutParams, options?: CallOptions): Promise<WithResponse<CashOut>>;
+  /** GET /cash-out/{id}. */
+  get(id: string): Promise<WithResponse<CashOut>>;
+}
+
+export interface AccountResource {
+  /** GET /account/balance. */
+  balance(): Promise<WithResponse<Balance>>;
+  /** POST /account/rebalance: align the transactional balance with a target. */
+  rebalance(params: RebalanceParams): Promise<WithResponse<RebalanceResult>>;
+}
+
+export interface ClientWebhooks {
+  /** Verifies X-Connect-Signature with this client's cryptoToken and parses the event.
+   * Pass the raw body exactly as received, before any JSON parsing. */
+  constructEvent(rawBody: string | Uint8Array | ArrayBuffer, headers: HeadersLike): WebhookEvent;
+}
+
+/** A ConnectPSP API client. Safe to share: concurrent calls share one token. */
+export class ConnectPSP {
+  static readonly PRODUCTION: string = PRODUCTION;
+  static readonly STAGING: string = STAGING;
+  /** The package version. */
+  static readonly VERSION: string = VERSION;
+
+  readonly baseUrl: string;
+  readonly cashIn: CashInResource;
+  readonly cashOut: CashOutResource;
+  readonly account: AccountResource;
+  readonly webhooks: ClientWebhooks;
+
+  // Private fields: invisible to JSON.stringify, util.inspect and Object.keys, and the secrets
+  // themselves live only inside the core's session.
+  #session: CoreSession;
+  #closed = false;
+
+  constructor(options: ConnectPSPOptions) {
+    if (options === null || typeof options !== "object") {
+      throw new ValidationError("options: expected an object with clientId, clientSecret, applicationToken and cryptoToken", {
+        kind: "validation",
+        code: "VALIDATION_ERROR",
+        field: "options",
+      });
+    }
+    const rt = runtime();
+    if (rt.isBrowser && options.dangerouslyAllowBrowser !== true) {
+      throw new ConnectPSPError(
+        "refusing to create a ConnectPSP client in a browser: its secrets (clientSecret, cryptoToken) would be " +
+          "exposed to every visitor. Call the API from your backend, or pass dangerouslyAllowBrowser: true " +
+          "for a local test page. (webhooks and pix helpers work without a client.)",
+        { kind: "validation", code: "BROWSER_NOT_ALLOWED", field: "dangerouslyAllowBrowser" },
+      );
+    }
+    const config: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(options)) {
+      if (!JS_ONLY_OPTIONS.has(key) && value !== undefined) config[key] = value;
+    }
+    config.baseUrl ??= PRODUCTION;
+    config.binding = "js";
+    config.bindingVersion = VERSION;
+    config.naming = "camel";
+    config.floatAmounts = true;
+    let session: CoreSession;
+    try {
+      session = new rt.core.WasmSession(JSON.stringify(config));
+    } catch (error) {
+      throw toSdkError(error);
+    }
+    this.#session = session;
+    this.baseUrl = String(config.baseUrl).replace(/\/+$/, "");
+
+    const fetchFn = resolveFetch(options.fetch);
+    const ctx: DriverContext = { session, fetch: fetchFn, tokenSignal: new TokenSignal() };
+    const call = async <T>(method: string, params: object): Promise<WithResponse<T>> => {
+      if (this.#closed) {
+        throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
+      }
+      const { data, response } = await drive(ctx, method, params).catch((error: unknown) => {
+        rememberCall(error, this, method, params, call); // for client.resubmit(error)
+        throw error;
+      });
+      const resource = (data ?? {}) as T & object;
+      Object.defineProperty(resource, "response", { value: response, enumerable: false });
+      return resource as WithResponse<T>;
+    };
+    const withKey = (params: object, options?: CallOptions): object =>
+      options?.idempotencyKey === undefined ? params : { ...params, idempotencyKey: options.idempotencyKey };
+
+    this.cashIn = Object.freeze({
+      // One implementation behind the overloads: which shape comes back is the API's answer.
+      create: ((params: CreateCashInParams, options?: CallOptions) =>
+        call<CashIn>("cashIn.create", withKey(params, options))) as CashInResource["create"],
+      get: (id: string) => call<CashIn>("cashIn.get", { id }),
+      refund: (id: string, params: RefundCashInParams, options?: CallOptions) =>
+        call<CashIn>("cashIn.refund", withKey({ ...params, id }, options)),
+    });
+    this.cashOut = Object.freeze({
+      create: (params: CreateCashOutParams, options?: CallOptions) =>
+        call<CashOut>("cashOut.create", withKey(params, options)),
+      get: (id: string) => call<CashOut>("cashOut.get", { id }),
+    });
+    this.account = Object.freeze({
+      balance: () => call<Balance>("account.balance", {}),
+      rebalance: (params: RebalanceParams) => call<RebalanceResult>("account.rebalance", params),
+    });
+    this.webhooks = Object.freeze({
+      constructEvent: (rawBody: string | Uint8Array | ArrayBuffer, headers: HeadersLike): WebhookEvent => {
+        if (this.#closed) {
+          throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
+        }
+        const payload = rawBodyBytes(rawBody);
+        const signature = signatureFromHeaders(headers);
+        try {
+          return JSON.parse(session.constructEvent(payload, signature)) as WebhookEvent;
+        } catch (error) {
+          throw toSdkError(error);
+        }
+      },
+    });
+  }
+
+  /** Sends a failed cashIn.create / cashIn.refund / cashOut.create again, unchanged, with the
+   * idempotency key it used: the way to resolve an error whose `outcomeUnknown` is true (the API
+   * replays the original answer, or does the work now, once). Never re-send with a new key. */
+  resubmit<T = CashIn | CashOut>(error: unknown): Promise<WithResponse<T>> {
+    return resubmitCall<WithResponse<T>>(this, error);
+  }
+
+  /** Releases the WebAssembly memory of this client now rather than at garbage collection. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#session.free();
+  }
+
+  toString(): string {
+    return `ConnectPSP(${this.baseUrl})`;
+  }
+
+  toJSON(): { baseUrl: string } {
+    return { baseUrl: this.baseUrl };
+  }
+
+  [inspectSymbol](): string {
+    return `ConnectPSP { baseUrl: '${this.baseUrl}' }`;
+  }
+}
+
+function resolveFetch(custom: unknown): FetchFunction {
+  if (custom !== undefined && custom !== null) {
+    if (typeof custom !== "function") {
+      throw new ValidationError("fetch: must be a function", { kind: "validation", code: "VALIDATION_ERROR", field: "fetch" });
+    }
+    return custom as FetchFunction;
+  }
+  if (typeof globalThis.fetch !== "function") {
+    throw new ValidationError("this runtime has no global fetch: pass one in the `fetch` option", {
+      kind: "validation",
+      code: "VALIDATION_ERROR",
+      field: "fetch",
+    });
+  }
+  // Called through globalThis at call time: browsers refuse a detached `fetch` ("Illegal invocation").
+  return (url, init) => (globalThis.fetch as unknown as FetchFunction)(url, init);
+}

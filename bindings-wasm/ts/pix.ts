@@ -1,0 +1,75 @@
+// The offline PIX toolkit: BR Code ("copia e cola") parse and build, PIX key validation, CPF and
+// CNPJ check digits. All of it is the core's; this file only converts to and from JS values.
+
+import { toSdkError } from "./errors.js";
+import { runtime } from "./runtime.js";
+import type { AmountInput, AmountString, PixKeyType } from "./types.js";
+
+interface BrCodeCommon {
+  /** 01 = 12: the code may be paid only once. */
+  singleUse: boolean;
+  merchantName: string;
+  merchantCity: string;
+  /** null lets the payer choose the amount. */
+  amount: AmountString | null;
+  /** null when the code carries `***`. */
+  txid: string | null;
+  description: string | null;
+  postalCode: string | null;
+  merchantCategoryCode: string;
+  currency: string;
+  countryCode: string;
+  /** Every top-level data object, in payload order (CRC included). */
+  fields: { id: string; value: string }[];
+}
+
+/** A decoded BR Code: static (a PIX `key`) or dynamic (a payload `url`). */
+export type BrCode = BrCodeCommon & ({ key: string; url?: undefined } | { url: string; key?: undefined });
+
+interface BuildBrCodeCommon {
+  /** At most 25 characters. */
+  merchantName: string;
+  /** At most 15 characters, no accents. */
+  merchantCity: string;
+  amount?: AmountInput;
+  /** Static codes only: 1–25 letters and digits. */
+  txid?: string;
+  description?: string;
+}
+
+/** What `pix.buildBrCode` writes: exactly one of `key` (static) and `url` (dynamic). */
+export type BuildBrCodeParams = BuildBrCodeCommon & ({ key: string; url?: undefined } | { url: string; key?: undefined });
+
+function coreCall<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw toSdkError(error);
+  }
+}
+
+export const pix: {
+  /** Decodes and checks a BR Code (CRC, lengths, mandatory fields); throws ValidationError. */
+  parseBrCode(code: string): BrCode;
+  /** Builds a static BR Code; throws ValidationError naming the bad field. */
+  buildBrCode(params: BuildBrCodeParams): string;
+  /** Checks a PIX key of the given type and returns its normalised form. */
+  validateKey(kind: PixKeyType, key: string): string;
+  isValidCpf(value: string): boolean;
+  isValidCnpj(value: string): boolean;
+} = Object.freeze({
+  parseBrCode: (code: string): BrCode =>
+    coreCall(() => JSON.parse(runtime().core.pixParseBrCode(String(code))) as BrCode),
+  buildBrCode: (params: BuildBrCodeParams): string =>
+    coreCall(() => runtime().core.pixBuildBrCode(JSON.stringify(params ?? {}))),
+  validateKey: (kind: PixKeyType, key: string): string =>
+    coreCall(() => runtime().core.pixValidateKey(String(kind), String(key))),
+  isValidCpf: (value: string): boolean => typeof value === "string" && runtime().core.pixIsValidCpf(value),
+  isValidCnpj: (value: string): boolean => typeof value === "string" && runtime().core.pixIsValidCnpj(value),
+});
+
+/** The deterministic idempotency key of a business reference (UUID v5): the same order always
+ * maps to the same key, even across restarts. */
+export function idempotencyKeyFor(externalReference: string): string {
+  return coreCall(() => runtime().core.idempotencyKeyFor(String(externalReference)));
+}

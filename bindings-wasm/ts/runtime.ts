@@ -1,0 +1,99 @@
+// What each entry point (node.cjs, web.mjs, edge.mjs) plugs in before the package is used: the
+// instantiated WebAssembly core and the runtime's random source. Keeping the loading out of the
+// layer lets one compiled layer serve Node, browsers and edge runtimes.
+
+import { ConnectPSPError } from "./errors.js";
+
+/** One step of the core's state machine, as the wasm glue hands it to JS. */
+export type CoreStep =
+  | {
+      type: "send";
+      method: string;
+      url: string;
+      /** Flattened pairs: name, value, name, value… */
+      headers: string[];
+      body: Uint8Array;
+      timeoutMs: number;
+      purpose: "token" | "api";
+    }
+  | { type: "sleep"; ms: number }
+  | { type: "awaitToken"; ms: number }
+  | { type: "done"; ok: boolean; json: string };
+
+export interface CoreSession {
+  /** Verifies a webhook with the session's cryptoToken; returns the event JSON. */
+  constructEvent(payload: Uint8Array, signature: string): string;
+  free(): void;
+}
+
+export interface CoreOperation {
+  poll(nowMs: number): CoreStep;
+  handleResponse(status: number, headers: string[], body: Uint8Array, nowMs: number): void;
+  handleFailure(kind: "connect" | "timeout" | "io", requestSent: boolean, message: string, nowMs: number): void;
+  free(): void;
+}
+
+/** The exports of the wasm-bindgen module (bindings-wasm/src/lib.rs). Every function that can
+ * fail throws the core's error JSON as a string. */
+export interface CoreModule {
+  WasmSession: new (configJson: string) => CoreSession;
+  WasmOperation: new (
+    session: CoreSession,
+    method: string,
+    paramsJson: string,
+    entropy: Uint8Array,
+    nowMs: number,
+  ) => CoreOperation;
+  webhookConstructEvent(payload: Uint8Array, signature: string, cryptoToken: string): string;
+  pixParseBrCode(code: string): string;
+  pixBuildBrCode(paramsJson: string): string;
+  pixValidateKey(kind: string, key: string): string;
+  pixIsValidCpf(value: string): boolean;
+  pixIsValidCnpj(value: string): boolean;
+  idempotencyKeyFor(reference: string): string;
+  coreVersion(): string;
+}
+
+export interface Runtime {
+  core: CoreModule;
+  /** Cryptographically secure random bytes (crypto.getRandomValues). */
+  randomBytes(length: number): Uint8Array;
+  /** True in a browser page or browser worker, where secrets would be exposed to visitors. */
+  isBrowser: boolean;
+  /** "node", "web" or "edge": which entry point loaded the package (for the User-Agent). */
+  flavour: string;
+}
+
+let current: Runtime | undefined;
+
+export function setRuntime(runtime: Runtime): void {
+  current = runtime;
+}
+
+export function runtime(): Runtime {
+  if (current === undefined) {
+    throw new ConnectPSPError(
+      "the ConnectPSP WebAssembly core is not loaded: import the package itself, not one of its internal files",
+      { kind: "internal" },
+    );
+  }
+  return current;
+}
+
+/** 32 random bytes from getRandomValues, for the core's idempotency keys and retry jitter. */
+export function webRandomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  globalThis.crypto.getRandomValues(bytes);
+  return bytes;
+}
+
+/** True in a browser page or a browser worker: places where a secret is visible to the user. */
+export function detectBrowser(): boolean {
+  const g = globalThis as Record<string, unknown>;
+  if ("Deno" in g) return false;
+  const win = g.window as { document?: unknown } | undefined;
+  if (typeof win === "object" && win !== null && typeof win.document === "object") return true;
+  return ["DedicatedWorkerGlobalScope", "SharedWorkerGlobalScope", "ServiceWorkerGlobalScope"].some(
+    (name) => typeof g[name] === "function",
+  );
+}

@@ -1,0 +1,252 @@
+//! The JSON boundary the bindings use.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use connectpsp_core::bridge::{
+    call_from_json, config_from_json, error_to_json, error_to_json_with_naming,
+    idempotency_key_for, outcome_to_json,
+};
+use connectpsp_core::config::Naming;
+use connectpsp_core::http::HttpResponse;
+use connectpsp_core::operation::{Call, Operation, Session, Step};
+use connectpsp_core::{Error, ErrorKind};
+use serde_json::{Value, json};
+
+fn config_json(naming: &str, float_amounts: bool) -> String {
+    json!({
+        "baseUrl": "http://127.0.0.1:8080",
+        "clientId": "1234",
+        "clientSecret": "secret-value-xyz",
+        "applicationToken": "app",
+        "cryptoToken": "crypto-value-xyz",
+        "naming": naming,
+        "floatAmounts": float_amounts,
+        "binding": "python",
+        "bindingVersion": "0.1.0",
+    })
+    .to_string()
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn config_accepts_both_namings_and_refuses_insecure_http() {
+    let config = config_from_json(&config_json("snake", false)).unwrap();
+    assert_eq!(config.naming, Naming::Snake);
+    assert_eq!(config.base_url(), "http://127.0.0.1:8080");
+    assert!(
+        config
+            .user_agent()
+            .starts_with("connectpsp-python/0.1.0 core/")
+    );
+
+    let snake = r#"{"environment":"staging","client_id":"1","client_secret":"s","application_token":"a","crypto_token":"c","naming":"snake","max_retries":4}"#;
+    let config = config_from_json(snake).unwrap();
+    assert_eq!(config.max_retries, 4);
+    assert_eq!(config.base_url(), "https://api.homologacao.connectpsp.com");
+
+    let insecure = r#"{"baseUrl":"http://api.example.com","clientId":"1","clientSecret":"s","applicationToken":"a","cryptoToken":"c"}"#;
+    let error = config_from_json(insecure).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("baseUrl"));
+    let allowed = r#"{"baseUrl":"http://api.example.com","clientId":"1","clientSecret":"s","applicationToken":"a","cryptoToken":"c","dangerouslyAllowInsecureHttp":true}"#;
+    assert!(config_from_json(allowed).is_ok());
+
+    let missing = r#"{"base_url":"https://x.example","client_id":"1","naming":"snake","application_token":"a","crypto_token":"c"}"#;
+    let error = config_from_json(missing).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("client_secret"));
+    let typo = r#"{"baseUrl":"https://x.example","clientId":"1","clientSecret":"s","applicationToken":"a","cryptoToken":"c","timeout":5}"#;
+    assert_eq!(
+        config_from_json(typo).unwrap_err().field.as_deref(),
+        Some("timeout")
+    );
+}
+
+#[test]
+fn snake_params_build_a_cash_out_and_errors_name_snake_fields() {
+    let config = config_from_json(&config_json("snake", false)).unwrap();
+    let params = json!({
+        "amount": "50.00",
+        "external_reference": "withdrawal-1",
+        "idempotency_key": "key-1",
+        "payee": {"name": "Maria Silva", "document": "12345678909",
+                  "destination": {"type": "PIX", "pix_key_type": "CPF", "pix_key": "12345678909"}}
+    });
+    let call = call_from_json("cashOut.create", &params.to_string(), &config).unwrap();
+    let Call::CreateCashOut {
+        request,
+        idempotency_key,
+    } = &call
+    else {
+        panic!()
+    };
+    assert_eq!(request.amount.centavos(), 5000);
+    assert_eq!(idempotency_key.as_deref(), Some("key-1"));
+
+    let mut bad = params.clone();
+    bad["payee"]["document"] = json!("123");
+    let error = call_from_json("cashOut.create", &bad.to_string(), &config).unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Validation);
+    assert_eq!(error.field.as_deref(), Some("payee.document"));
+
+    let mut bad = params.clone();
+    bad["external_reference"] = json!("a/b");
+    let error = call_from_json("cashOut.create", &bad.to_string(), &config).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("external_reference"));
+    let out = parse(&error_to_json(&error, &config));
+    assert_eq!(out["field"], "external_reference");
+    assert_eq!(out["class"], "ValidationError");
+    assert!(
+        out["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("external_reference")
+    );
+}
+
+#[test]
+fn float_amounts_rule() {
+    let body = |amount: Value| {
+        json!({"amount": amount, "externalReference": "r1",
+               "payer": {"name": "João", "document": "12345678909"}})
+        .to_string()
+    };
+    let python = config_from_json(&config_json("snake", false)).unwrap();
+    let js = config_from_json(&config_json("camel", true)).unwrap();
+    let python_float = call_from_json("cashIn.create", &body(json!(150.5)), &python).unwrap_err();
+    assert!(
+        python_float.message.contains("Decimal"),
+        "{}",
+        python_float.message
+    );
+    assert!(call_from_json("cashIn.create", &body(json!(150)), &python).is_ok());
+    assert!(call_from_json("cashIn.create", &body(json!("150.50")), &python).is_ok());
+    let Call::CreateCashIn { request, .. } =
+        call_from_json("cashIn.create", &body(json!(150.5)), &js).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(request.amount.centavos(), 15050);
+    let error = call_from_json("cashIn.create", &body(json!(0.1 + 0.2)), &js).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("amount"));
+}
+
+#[test]
+fn methods_ids_and_keys() {
+    let config = config_from_json(&config_json("camel", true)).unwrap();
+    assert!(matches!(
+        call_from_json("cashIn.get", r#"{"id":"US7B1JQ"}"#, &config).unwrap(),
+        Call::GetCashIn { .. }
+    ));
+    assert!(matches!(
+        call_from_json("account.balance", "", &config).unwrap(),
+        Call::GetBalance
+    ));
+    for (method, params, field) in [
+        ("cashIn.get", r#"{"id":"../x"}"#, "id"),
+        ("cashIn.get", r#"{}"#, "id"),
+        (
+            "cashOut.get",
+            r#"{"id":"a","idempotencyKey":"k"}"#,
+            "idempotencyKey",
+        ),
+        ("cashIn.create", r#"{"id":"a"}"#, "id"),
+        ("nope.nope", r#"{}"#, "method"),
+        (
+            "cashIn.refund",
+            r#"{"id":"US7B1JQ","reason":"FRAUD","idempotencyKey":"bad key"}"#,
+            "idempotencyKey",
+        ),
+        (
+            "account.rebalance",
+            r#"{"targetAmount":"-1"}"#,
+            "targetAmount",
+        ),
+    ] {
+        let error = call_from_json(method, params, &config).unwrap_err();
+        assert_eq!(
+            error.field.as_deref(),
+            Some(field),
+            "{method} {params}: {error}"
+        );
+    }
+    assert!(
+        call_from_json(
+            "cashIn.refund",
+            r#"{"id":"US7B1JQ","reason":"FRAUD"}"#,
+            &config
+        )
+        .is_ok()
+    );
+    assert!(call_from_json("account.rebalance", r#"{"targetAmount":0}"#, &config).is_ok());
+}
+
+#[test]
+fn outcome_json_has_string_amounts_and_caller_keys() {
+    let config = config_from_json(&config_json("snake", false)).unwrap();
+    let mut session = Session::new(config.clone());
+    let call = call_from_json("cashIn.get", r#"{"id":"US7B1JQ"}"#, &config).unwrap();
+    let mut op = Operation::new(call, &session, [3; 32], 0);
+    let Step::Send(_) = op.poll(&mut session, 0) else {
+        panic!()
+    };
+    op.handle_response(
+        &mut session,
+        HttpResponse::new(200, vec![], r#"{"accessToken":"t","expiresIn":3600}"#),
+        1,
+    );
+    let Step::Send(_) = op.poll(&mut session, 1) else {
+        panic!()
+    };
+    let body = r#"{"transactionId":"kk6g","internalCode":"US7B1JQ","externalReference":"order_abc123","status":"PAID","amount":150.5,"payer":{"name":"João Silva","document":"12345678909","bankData":null},"requestedAt":"2026-03-10T11:20:00-03:00"}"#;
+    op.handle_response(
+        &mut session,
+        HttpResponse::new(200, vec![("X-Request-Id".into(), "r1".into())], body),
+        2,
+    );
+    let Step::Done(Ok(outcome)) = op.poll(&mut session, 2) else {
+        panic!()
+    };
+    let out = parse(&outcome_to_json(&outcome, &config));
+    assert_eq!(out["data"]["amount"], "150.50");
+    assert_eq!(out["data"]["external_reference"], "order_abc123");
+    assert_eq!(out["request_id"], "r1");
+    assert_eq!(out["status"], 200);
+    assert_eq!(out["attempts"], 1);
+    assert_eq!(out["raw"], body);
+}
+
+#[test]
+fn error_json_carries_every_attribute_and_no_secret() {
+    let mut error = Error::new(
+        ErrorKind::Connection,
+        "cashOut.create: the connection failed",
+    );
+    error.outcome_unknown = true;
+    error.idempotency_key = Some("k-1".into());
+    error.attempts = 3;
+    let out = parse(&error_to_json_with_naming(&error, Naming::Camel));
+    assert_eq!(out["class"], "ConnectionError");
+    assert_eq!(out["kind"], "connection");
+    assert_eq!(out["outcomeUnknown"], true);
+    assert_eq!(out["idempotencyKey"], "k-1");
+    assert_eq!(out["attempts"], 3);
+    assert!(out["message"].as_str().unwrap().contains("outcome unknown"));
+    let out = parse(&error_to_json_with_naming(&error, Naming::Snake));
+    assert_eq!(out["outcome_unknown"], true);
+
+    let error = config_from_json(r#"{"baseUrl":"https://x.example","clientId":"1","clientSecret":"s3cr3t\n","applicationToken":"a","cryptoToken":"c"}"#).unwrap_err();
+    assert!(!error_to_json_with_naming(&error, Naming::Camel).contains("s3cr3t"));
+}
+
+#[test]
+fn deterministic_keys() {
+    assert_eq!(
+        idempotency_key_for("order-1"),
+        idempotency_key_for("order-1")
+    );
+    assert_ne!(
+        idempotency_key_for("order-1"),
+        idempotency_key_for("order-2")
+    );
+}

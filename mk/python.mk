@@ -1,0 +1,47 @@
+# The Python package `connectpsp` (bindings-python/): PyO3 + maturin, one abi3 wheel.
+#
+#   make python-dev       debug build installed into $(VENV) (editable: Python edits need no rebuild)
+#   make package-python   the release abi3 wheel in dist/ (manylinux2014, linked with zig)
+#   make package-python-check   that wheel alone in a fresh venv runs the quickstart
+#   make test-python      pytest against the embedded sandbox + mypy --strict + stubtest
+
+PY_DIR := bindings-python
+PY_MANIFEST := $(PY_DIR)/Cargo.toml
+MATURIN := $(VENV)/bin/maturin
+# What mypy --strict checks: the package, its tests, and the Python examples when present.
+PY_TYPED_PATHS := $(PY_DIR)/python/connectpsp $(PY_DIR)/tests $(wildcard examples/python)
+
+.PHONY: python-dev package-python package-python-check test-python
+
+python-dev:
+	@echo "::: maturin develop (bindings-python, debug)"
+	@VIRTUAL_ENV="$(VENV)" $(MATURIN) develop --quiet --manifest-path $(PY_MANIFEST) 2>&1 \
+	  | { grep -vE '^(📦|🔗|🐍|💻|📖|🛠|✏️|🔍|Building|Installed|Successfully|  )' || true; }
+
+# zig links against glibc 2.17 symbols, so the wheel is tagged manylinux2014 and installs on
+# older distributions too (a plain build here is tagged manylinux_2_34). ziglang (about 400 MB)
+# is installed on first use only, not by `make tools`: only packaging needs it.
+ZIGLANG := ziglang==0.17.1
+package-python:
+	@"$(PYTHON)" -c 'import ziglang' 2>/dev/null || { echo "::: pip install $(ZIGLANG) (once)"; \
+	  "$(PYTHON)" -m pip install --quiet --disable-pip-version-check "$(ZIGLANG)"; }
+	@mkdir -p dist
+	@rm -f dist/connectpsp-*.whl
+	@echo "::: maturin build --release --zig --compatibility manylinux2014"
+	@PATH="$(VENV)/bin:$$PATH" $(MATURIN) build --quiet --release --manifest-path $(PY_MANIFEST) --out dist --zig --compatibility manylinux2014
+	@ls -l dist/connectpsp-*.whl
+
+# The wheel alone in a fresh venv runs the quickstart against its embedded sandbox.
+package-python-check: package-python
+	@rm -rf "$(CACHE)/venv-wheel-check"
+	@python3 -m venv "$(CACHE)/venv-wheel-check"
+	@"$(CACHE)/venv-wheel-check/bin/pip" install --quiet --disable-pip-version-check dist/connectpsp-*.whl
+	@cd /tmp && "$(CACHE)/venv-wheel-check/bin/python" "$(ROOT)/$(PY_DIR)/tests/quickstart.py"
+
+test-python: python-dev
+	@echo "::: pytest (bindings-python)"
+	@cd $(PY_DIR) && "$(PYTHON)" -m pytest -q -p no:cacheprovider tests
+	@echo "::: mypy --strict (bindings-python)"
+	@"$(PYTHON)" -m mypy --strict --no-incremental --cache-dir=/dev/null $(PY_TYPED_PATHS)
+	@echo "::: stubtest connectpsp"
+	@cd /tmp && "$(PYTHON)" -m mypy.stubtest connectpsp --allowlist "$(ROOT)/$(PY_DIR)/stubtest-allowlist.txt"

@@ -1,0 +1,191 @@
+"""One package's side of the chaos run: N cash-outs through the Python SDK, asyncio or threads.
+
+Started by chaos.py, which owns the sandbox, the faults and the assertions. This script only
+does what a careful user would: send each payout once, and when a call ends in an error,
+hand that error to ``client.resubmit(error)`` (same call, same idempotency key) until it
+resolves. It never invents a new key. It prints one JSON summary line and writes the
+reference -> transactionId map it obtained, which chaos.py checks against the sandbox.
+
+Environment: CHAOS_BASE_URL, CHAOS_CLIENT_ID, CHAOS_CLIENT_SECRET, CHAOS_APPLICATION_TOKEN,
+CHAOS_CRYPTO_TOKEN (the sandbox's), CHAOS_OUT (where to write the reference map).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Optional
+
+import connectpsp
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from chaos_plan import PAYEE, amount_for, reference_for  # noqa: E402
+
+# One payout may need several re-submissions in a row when faults keep hitting it; past this,
+# it counts as unresolved (a failure of the run), never as silently dropped.
+MAX_RESUBMITS = 25
+
+
+class Tally:
+    """Counters shared by every worker (a lock: the threads mode really is concurrent)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        self.error_classes: Counter[str] = Counter()
+        self.paid: dict[str, str] = {}
+        self.unresolved: list[str] = []
+
+    def add(self, name: str, n: int = 1) -> None:
+        with self.lock:
+            self.counts[name] += n
+
+    def error(self, error: connectpsp.ConnectPSPError) -> None:
+        with self.lock:
+            self.counts["errors"] += 1
+            self.counts["attempts"] += error.attempts
+            self.error_classes[type(error).__name__ + (" (outcome unknown)" if error.outcome_unknown else "")] += 1
+            if error.outcome_unknown:
+                self.counts["unknowns"] += 1
+            elif not isinstance(error, (connectpsp.RateLimitError, connectpsp.ServerError)):
+                # Anything but a transient refusal is a bug in the SDK or the sandbox.
+                self.counts["unexpected_errors"] += 1
+
+    def success(self, reference: str, result: Any, resubmitted: bool) -> None:
+        with self.lock:
+            self.counts["attempts"] += result.attempts
+            self.counts["resolved_by_resubmit" if resubmitted else "ok_first_call"] += 1
+            self.paid[reference] = result.transaction_id
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "counts": dict(self.counts),
+            "errorClasses": dict(self.error_classes),
+            "unresolved": self.unresolved[:20],
+            "unresolvedCount": len(self.unresolved),
+        }
+
+
+def client_options() -> dict[str, Any]:
+    return {
+        "client_id": os.environ["CHAOS_CLIENT_ID"],
+        "client_secret": os.environ["CHAOS_CLIENT_SECRET"],
+        "application_token": os.environ["CHAOS_APPLICATION_TOKEN"],
+        "crypto_token": os.environ["CHAOS_CRYPTO_TOKEN"],
+        "base_url": os.environ["CHAOS_BASE_URL"],
+        # Short attempts so the sandbox's latency fault (longer than this) becomes a timeout.
+        "timeout": float(os.environ.get("CHAOS_TIMEOUT", "1.0")),
+        "max_retries": int(os.environ.get("CHAOS_MAX_RETRIES", "2")),
+    }
+
+
+def payout_params(run_id: str, i: int) -> dict[str, Any]:
+    return {
+        "amount": amount_for(i),
+        "external_reference": reference_for(run_id, i),
+        "payee": PAYEE,
+    }
+
+
+def pay_sync(client: connectpsp.Client, tally: Tally, run_id: str, i: int, stop_at: float) -> None:
+    params = payout_params(run_id, i)
+    reference = params["external_reference"]
+    try:
+        tally.success(reference, client.cash_out.create(**params), False)
+        return
+    except connectpsp.ConnectPSPError as error:
+        tally.error(error)
+        last = error
+    for _ in range(MAX_RESUBMITS):
+        if time.monotonic() > stop_at:
+            break
+        tally.add("resubmits")
+        try:
+            tally.success(reference, client.resubmit(last), True)
+            return
+        except connectpsp.ConnectPSPError as error:
+            tally.error(error)
+            last = error
+    with tally.lock:
+        tally.unresolved.append(reference)
+
+
+async def pay_async(
+    client: connectpsp.AsyncClient, tally: Tally, run_id: str, i: int, stop_at: float
+) -> None:
+    params = payout_params(run_id, i)
+    reference = params["external_reference"]
+    try:
+        tally.success(reference, await client.cash_out.create(**params), False)
+        return
+    except connectpsp.ConnectPSPError as error:
+        tally.error(error)
+        last = error
+    for _ in range(MAX_RESUBMITS):
+        if time.monotonic() > stop_at:
+            break
+        tally.add("resubmits")
+        try:
+            tally.success(reference, await client.resubmit(last), True)
+            return
+        except connectpsp.ConnectPSPError as error:
+            tally.error(error)
+            last = error
+    tally.unresolved.append(reference)
+
+
+def run_threads(n: int, concurrency: int, run_id: str, stop_at: float, tally: Tally) -> None:
+    client = connectpsp.Client(**client_options())
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for future in [pool.submit(pay_sync, client, tally, run_id, i, stop_at) for i in range(n)]:
+            future.result()
+    client.close()
+
+
+async def run_async(n: int, concurrency: int, run_id: str, stop_at: float, tally: Tally) -> None:
+    async with connectpsp.AsyncClient(**client_options()) as client:
+        queue: asyncio.Queue[Optional[int]] = asyncio.Queue()
+        for i in range(n):
+            queue.put_nowait(i)
+
+        async def worker() -> None:
+            while not queue.empty():
+                i = queue.get_nowait()
+                assert i is not None
+                await pay_async(client, tally, run_id, i, stop_at)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", choices=("async", "threads"), required=True)
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--max-seconds", type=float, default=900.0)
+    args = parser.parse_args()
+
+    tally = Tally()
+    started = time.monotonic()
+    stop_at = started + args.max_seconds
+    if args.mode == "threads":
+        run_threads(args.n, args.concurrency, args.run_id, stop_at, tally)
+    else:
+        asyncio.run(run_async(args.n, args.concurrency, args.run_id, stop_at, tally))
+    summary = tally.summary()
+    summary["seconds"] = round(time.monotonic() - started, 1)
+    with open(os.environ["CHAOS_OUT"], "w") as out:
+        json.dump(tally.paid, out)
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
