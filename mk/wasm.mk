@@ -24,7 +24,7 @@ WASM_VERSION = $(shell node -p 'require("./$(WASM_DIR)/package.json").version')
 wasm-pkg:
 	@$(CARGO) build --quiet -p connectpsp-wasm --target $(WASM_TARGET) --profile release-wasm
 	@mkdir -p "$(WASM_STAGE)"
-	@if ! cmp -s "$(WASM_RAW)" "$(WASM_STAGE)/raw.wasm"; then \
+	@if ! cmp -s "$(WASM_RAW)" "$(WASM_STAGE)/raw.wasm" || [ ! -f "$(WASM_STAGE)/opt.wasm" ]; then \
 	  echo "::: wasm-bindgen + wasm-opt -Oz"; \
 	  rm -rf "$(WASM_STAGE)/node" "$(WASM_STAGE)/web"; \
 	  "$(WASM_BINDGEN)" --target nodejs --out-dir "$(WASM_STAGE)/node" "$(WASM_RAW)"; \

@@ -138,6 +138,9 @@ def run_package(package: str, n: int, max_seconds: float) -> dict[str, Any]:
         if proc.returncode != 0:
             raise SystemExit(f"{package}: runner failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
         client = json.loads(proc.stdout.strip().splitlines()[-1])
+        # The runner's window of the request log (the checks below make requests of their own).
+        seq_end = sandbox.last_request_seq()
+        window = [r for r in sandbox.requests(seq0) if r["seq"] <= seq_end]
         with open(env["CHAOS_OUT"]) as f:
             reported: dict[str, str] = json.load(f)
 
@@ -149,8 +152,8 @@ def run_package(package: str, n: int, max_seconds: float) -> dict[str, Any]:
         )
         after = transactional_total(sandbox.balance())
         verdict = judge(sandbox, run_id, n, reported, before, after)
-        requests = [r for r in sandbox.requests(seq0) if r["path"] == "/cash-out" and r["method"] == "POST"]
-        tokens = [r for r in sandbox.requests(seq0) if r["path"] == "/auth/token"]
+        requests = [r for r in window if r["path"] == "/cash-out" and r["method"] == "POST"]
+        tokens = [r for r in window if r["path"] == "/auth/token"]
 
     # Exact from the request log for the kinds that always reach it; the latency fault from the
     # sandbox's counters (see FaultRotation); the larger figure of the two for each kind.
@@ -162,7 +165,8 @@ def run_package(package: str, n: int, max_seconds: float) -> dict[str, Any]:
         "package": package,
         "payouts": n,
         "seconds": round(elapsed, 1),
-        "requestsSent": len(requests),
+        # The request log, plus the latency-delayed attempts the client abandoned (never logged).
+        "requestsSent": len(requests) + faults["latency"] - logged["latency"],
         "tokenRequests": len(tokens),
         "faultsInjected": sum(faults.values()),
         "faultsByKind": dict(faults),
@@ -231,8 +235,9 @@ def line(result: dict[str, Any]) -> str:
         f"({', '.join(f'{k} {v}' for k, v in sorted(result['faultsByKind'].items()))}), "
         f"retries {result['retries']}, unknowns {result['unknowns']}, resubmits {result['resubmits']}, "
         f"duplicates {result['duplicates']}, lost {result['lost']}, "
+        f"token refreshes {result['tokenRequests']}, "
         f"balance {'exact' if result['balanceExact'] else 'WRONG'} "
-        f"({Decimal(result['balanceMovedCentavos']) / 100} moved) "
+        f"({Decimal(result['balanceMovedCentavos']) / 100:.2f} moved) "
         f"-> {'OK' if passed(result) else 'FAIL'}"
     )
 

@@ -8,6 +8,7 @@ watch it and kill the job halfway. It does not read the progress file on start: 
 re-submits the whole batch from scratch, the worst case for duplicates.
 
 usage: python crash_batch.py --batch ID --n 200 --progress FILE [--workers 4] [--pause 0.01]
+                             [--stall-after K]
 Credentials and base URL from CHAOS_* environment variables (as chaos_runner.py).
 """
 
@@ -30,6 +31,13 @@ def main() -> None:
     parser.add_argument("--progress", required=True)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--pause", type=float, default=0.01)
+    parser.add_argument(
+        "--stall-after",
+        type=int,
+        default=None,
+        help="once this many payouts are recorded, hang after each payout and before recording "
+        "it (the crash window: paid at the API, not yet in our books) until killed",
+    )
     args = parser.parse_args()
 
     client = connectpsp.Client(
@@ -41,6 +49,7 @@ def main() -> None:
         timeout=5.0,
     )
     lock = threading.Lock()
+    recorded = [0]
     progress = open(args.progress, "a", buffering=1)
 
     def pay(i: int) -> None:
@@ -56,7 +65,12 @@ def main() -> None:
             idempotency_key=connectpsp.idempotency_key_for(reference),
         )
         with lock:
+            stall = args.stall_after is not None and recorded[0] >= args.stall_after
+        if stall:
+            time.sleep(3600)
+        with lock:
             progress.write(f"{i} {result.transaction_id}\n")
+            recorded[0] += 1
         time.sleep(args.pause)
 
     with ThreadPoolExecutor(max_workers=args.workers) as pool:

@@ -12,6 +12,7 @@ import os
 import secrets
 import signal
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -96,17 +97,23 @@ class SandboxProcess:
     def __enter__(self) -> "SandboxProcess":
         if not os.access(self._args[0], os.X_OK):
             raise RuntimeError(f"sandbox binary not found at {self._args[0]}: run `make sandbox-bin`")
-        # Only the first line is read; the rest (the credentials banner) goes nowhere.
-        self._proc = subprocess.Popen(
-            self._args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        assert self._proc.stdout is not None
-        first = self._proc.stdout.readline().strip()
+        # Its output goes to a file, not a pipe: a pipe nobody drains would block (or, closed,
+        # kill) the sandbox when it prints. Only the first line matters.
+        self._output = tempfile.TemporaryFile(mode="w+")
+        self._proc = subprocess.Popen(self._args, stdout=self._output, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        first = ""
+        while not first.endswith("\n"):
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the sandbox did not start (output: {first!r})")
+            time.sleep(0.02)
+            self._output.seek(0)
+            first = self._output.readline()
         if not first.startswith("CONNECTPSP_SANDBOX_URL="):
             self.stop()
-            raise RuntimeError(f"the sandbox did not start (first line: {first!r})")
-        self.base_url = first.split("=", 1)[1]
-        self._proc.stdout.close()
+            raise RuntimeError(f"unexpected first line from the sandbox: {first!r}")
+        self.base_url = first.strip().split("=", 1)[1]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -114,14 +121,16 @@ class SandboxProcess:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        output, self._output = getattr(self, "_output", None), None
+        if output is not None:
+            output.close()
 
     # --- control API ---------------------------------------------------------------------
 

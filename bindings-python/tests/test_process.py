@@ -101,3 +101,49 @@ async def test_cancelling_a_token_refresh_does_not_block_others(sandbox: Sandbox
         balance = await asyncio.wait_for(client.account.balance(), timeout=5)
         assert balance.currency == "BRL"
         assert time.monotonic() - started < 2.5  # not stuck behind the abandoned lease
+
+
+FORK_DURING_ASYNC_SCRIPT = """
+import asyncio, json, os, sys, threading, time
+import connectpsp
+options = json.loads(os.environ["CONNECTPSP_TEST_OPTIONS"])
+
+async def main():
+    client = connectpsp.AsyncClient(**options)
+    slow = asyncio.create_task(client.account.balance())   # held 1.5 s by a latency fault
+    await asyncio.sleep(0.3)
+    pid = os.fork()
+    if pid == 0:
+        started = time.monotonic()
+        sync = connectpsp.Client(**options)
+        assert sync.account.balance().currency == "BRL"
+        async def child_call():
+            return await connectpsp.AsyncClient(**options).account.balance()
+        # the inherited loop counts as running in this thread: use a fresh thread for asyncio
+        results = []
+        thread = threading.Thread(target=lambda: results.append(asyncio.run(child_call())))
+        thread.start(); thread.join()
+        assert results[0].currency == "BRL"
+        os.environ["CHILD_ELAPSED"] = str(time.monotonic() - started)
+        sys.exit(0)   # atexit (the bridge's drain) runs here, in the child
+    started = time.monotonic()
+    _, status = os.waitpid(pid, 0)
+    child_total = time.monotonic() - started
+    assert (await slow).currency == "BRL"
+    print(json.dumps({"status": status, "child_total": child_total}))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_while_an_async_call_is_in_flight(sandbox: Sandbox) -> None:
+    sandbox.inject_faults(kind="latency", latency_ms=1500, method="GET", path="/account/balance", count=1)
+    options = {**sandbox.credentials.as_kwargs(), "base_url": sandbox.base_url}
+    env = {**os.environ, "CONNECTPSP_TEST_OPTIONS": json.dumps(options)}
+    done = subprocess.run([sys.executable, "-c", FORK_DURING_ASYNC_SCRIPT], env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    result = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    assert result["status"] == 0
+    # the child neither waited for nor touched the parent's in-flight task at exit
+    assert result["child_total"] < 3.0, result

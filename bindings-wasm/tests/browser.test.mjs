@@ -82,6 +82,18 @@ test("web.mjs in Chromium: BR Code parse, browser guard, and a sandbox call", as
       const client = new sdk.ConnectPSP({ ...options, dangerouslyAllowBrowser: true });
       const balance = await client.account.balance();
       out.balance = { currency: balance.currency, total: balance.consolidated.totalBalance };
+      // A signed, keyed POST: DigitalSignature and X-Idempotency-Key cross CORS too.
+      const payout = await client.cashOut.create({
+        amount: "1.50",
+        externalReference: "browser-" + Date.now(),
+        payee: { name: "Maria", document: "12345678909", destination: { type: "PIX", pixKeyType: "CPF", pixKey: "12345678909" } },
+      });
+      out.payout = { status: payout.status, amount: payout.amount, key: payout.response.idempotencyKey };
+      try {
+        await client.cashIn.get("doesnotexist");
+      } catch (error) {
+        out.notFound = { isNotFound: error instanceof sdk.NotFoundError, status: error.status };
+      }
       out.clientJson = JSON.stringify(client);
       return out;
     },
@@ -96,6 +108,10 @@ test("web.mjs in Chromium: BR Code parse, browser guard, and a sandbox call", as
   assert.match(result.guard.message, /dangerouslyAllowBrowser/);
   assert.equal(result.balance.currency, "BRL");
   assert.match(result.balance.total, /^\d+\.\d{2}$/);
+  assert.equal(result.payout.status, "PROCESSING");
+  assert.equal(result.payout.amount, "1.50");
+  assert.match(result.payout.key, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(result.notFound, { isNotFound: true, status: 404 });
   assert.ok(!result.clientJson.includes(sandbox.credentials.clientSecret));
   assert.ok(!result.clientJson.includes(sandbox.credentials.cryptoToken));
 });

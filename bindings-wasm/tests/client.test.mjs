@@ -91,6 +91,19 @@ describe("endpoints", () => {
     assert.equal(refunded.response.status, 202);
   });
 
+  test("an OpenFinance cash-in answers with a paymentUrl instead of a QR code", async () => {
+    const created = await client.cashIn.create({
+      amount: "20.00",
+      externalReference: ref("of"),
+      payer,
+      openFinance: { redirectUrl: "https://example.com/back" },
+    });
+    assert.equal(typeof created.paymentUrl, "string");
+    assert.ok(created.paymentUrl.length > 0);
+    assert.equal(created.pixData ?? null, null);
+    assert.equal(created.amount, "20.00");
+  });
+
   test("numbers with at most two decimals are accepted and come back as exact strings", async () => {
     const created = await client.cashIn.create({ amount: 150.5, externalReference: ref("num"), payer });
     assert.equal(created.amount, "150.50");

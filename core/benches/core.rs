@@ -10,7 +10,11 @@ use connectpsp_core::model::cash_out::CashOut;
 use connectpsp_core::model::{parse_request_str, parse_response};
 use connectpsp_core::operation::{Call, Operation, Session, Step};
 use connectpsp_core::{Config, pix, signature, webhook};
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{BatchSize, Throughput, criterion_group, criterion_main};
+use std::time::Duration;
+
+type Criterion = criterion::Criterion<ThreadCpuTime>;
 
 const CRYPTO: &str = "test-crypto-token-0001";
 
@@ -126,5 +130,68 @@ fn webhook_and_pix(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, request_path, response_path, webhook_and_pix);
+/// CPU time of the benchmark thread: on a shared 2-core machine other processes inflate wall
+/// time by 2–3×, CPU time barely moves. On an idle machine both agree.
+struct ThreadCpuTime;
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = cpu_time::ThreadTime;
+    type Value = Duration;
+
+    fn start(&self) -> Self::Intermediate {
+        cpu_time::ThreadTime::now()
+    }
+    fn end(&self, started: Self::Intermediate) -> Self::Value {
+        started.elapsed()
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &Nanoseconds
+    }
+}
+
+struct Nanoseconds;
+
+impl ValueFormatter for Nanoseconds {
+    fn scale_values(&self, typical_ns: f64, values: &mut [f64]) -> &'static str {
+        let (factor, unit) = if typical_ns < 1_000.0 {
+            (1.0, "ns")
+        } else if typical_ns < 1_000_000.0 {
+            (1e-3, "µs")
+        } else {
+            (1e-6, "ms")
+        };
+        values.iter_mut().for_each(|v| *v *= factor);
+        unit
+    }
+    fn scale_throughputs(
+        &self,
+        _typical: f64,
+        _t: &Throughput,
+        _values: &mut [f64],
+    ) -> &'static str {
+        "(no throughput)"
+    }
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+fn cpu_time_criterion() -> Criterion {
+    criterion::Criterion::default().with_measurement(ThreadCpuTime)
+}
+
+criterion_group! {
+    name = benches;
+    config = cpu_time_criterion();
+    targets = request_path, response_path, webhook_and_pix
+}
 criterion_main!(benches);

@@ -126,8 +126,7 @@ fn config_from_value(value: Value, naming: Naming) -> Result<Config, Error> {
         config.binding_version = version;
     }
     config.naming = naming;
-    if let Some(other) = input.naming.filter(|n| n != "camel" && n != "snake") {
-        let _ = other;
+    if input.naming.is_some_and(|n| n != "camel" && n != "snake") {
         return Err(Error::validation(
             "naming",
             "must be \"camel\" or \"snake\"",

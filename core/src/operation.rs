@@ -25,6 +25,10 @@ mod session;
 pub use request::validate_path_id;
 pub use session::Session;
 
+/// How long past its attempt timeout a token refresher keeps the lease, so that waiters do not
+/// start a second exchange in the instant the first one's answer is being handled.
+const LEASE_GRACE_MS: u64 = 1_000;
+
 /// One API call with its typed input.
 #[derive(Debug, Clone)]
 pub enum Call {
@@ -291,7 +295,8 @@ impl Operation {
             None => *self.id.insert(session.allocate_operation_id()),
         };
         let attempt_timeout = self.attempt_timeout(session.config(), now_ms);
-        match session.token.decide(id, now_ms, attempt_timeout) {
+        let lease_ms = attempt_timeout.saturating_add(LEASE_GRACE_MS);
+        match session.token.decide(id, now_ms, lease_ms) {
             TokenDecision::Use(generation) => {
                 let Some(token) = session.token.token() else {
                     // `decide` only answers Use with a token present; poll again to recover.
@@ -498,7 +503,9 @@ impl Operation {
         if self.phase == Phase::TokenInFlight
             && let Some(id) = self.id
         {
-            let lease = self.attempt_timeout(session.config(), until_ms);
+            let lease = self
+                .attempt_timeout(session.config(), until_ms)
+                .saturating_add(LEASE_GRACE_MS);
             session
                 .token
                 .extend_lease(id, until_ms.saturating_add(lease));

@@ -656,7 +656,8 @@ fn hundred_operations_share_one_token_request() {
         match op.poll(&mut session, now) {
             Step::Send(request) => token_requests.push(request),
             Step::AwaitToken { max_wait_ms } => {
-                assert!(max_wait_ms > 0 && max_wait_ms <= 30_000);
+                // At most the refresher's attempt timeout (30 s) plus the lease grace (1 s).
+                assert!(max_wait_ms > 0 && max_wait_ms <= 31_000);
                 waiting += 1;
             }
             other => panic!("{other:?}"),
@@ -800,4 +801,35 @@ fn unreadable_success_to_a_cash_out_says_resubmit_with_the_same_key() {
     assert_eq!(error.kind, ErrorKind::Decode);
     assert!(error.outcome_unknown);
     assert_eq!(error.idempotency_key.as_deref(), Some(ENTROPY_KEY));
+}
+
+#[test]
+fn waiters_keep_waiting_while_the_refresher_backs_off() {
+    let mut session = Session::new(config());
+    let mut leader = Operation::new(Call::GetBalance, &session, [1; 32], 0);
+    let mut follower = Operation::new(Call::GetBalance, &session, [2; 32], 0);
+    assert!(matches!(leader.poll(&mut session, 0), Step::Send(_)));
+    assert!(matches!(
+        follower.poll(&mut session, 0),
+        Step::AwaitToken { .. }
+    ));
+    leader.handle_response(&mut session, problem(503, "SERVICE_UNAVAILABLE"), 10);
+    let Step::Sleep { ms } = leader.poll(&mut session, 10) else {
+        panic!()
+    };
+    // The binding woke the follower after the token answer: the lease still covers the backoff.
+    assert!(matches!(
+        follower.poll(&mut session, 11),
+        Step::AwaitToken { .. }
+    ));
+    let Step::Send(retry) = leader.poll(&mut session, 10 + ms) else {
+        panic!()
+    };
+    assert_eq!(retry.purpose, Purpose::Token);
+    leader.handle_response(&mut session, token_ok("t", 3600), 20 + ms);
+    assert!(
+        matches!(follower.poll(&mut session, 21 + ms), Step::Send(r) if r.purpose == Purpose::Api)
+    );
+    // The leader's two attempts; the follower never sent one.
+    assert_eq!(session.token_state().exchanges_started(), 2);
 }

@@ -15,8 +15,12 @@ import {
   webhooks,
 } from "connectpsp";
 
+/** @typedef {Record<string, string | undefined>} Env the runtime's environment bindings */
+
 // One client per isolate: its token cache and connection reuse outlive a single request.
+/** @type {ConnectPSP | undefined} */
 let client;
+/** @param {Env} env */
 function clientFor(env) {
   client ??= new ConnectPSP({
     clientId: env.CONNECTPSP_CLIENT_ID,
@@ -28,9 +32,11 @@ function clientFor(env) {
   return client;
 }
 
+/** @param {unknown} body @param {number} [status] */
 const json = (body, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
+/** @param {Request} request @param {Env} env */
 async function receiveWebhook(request, env) {
   const raw = new Uint8Array(await request.arrayBuffer()); // the signed bytes, unparsed
   try {
@@ -43,6 +49,7 @@ async function receiveWebhook(request, env) {
   }
 }
 
+/** @param {Request} request @param {Env} env */
 async function createPayout(request, env) {
   const input = await request.json();
   try {
@@ -71,6 +78,7 @@ async function createPayout(request, env) {
 }
 
 export default {
+  /** @param {Request} request @param {Env} env */
   async fetch(request, env) {
     const { pathname } = new URL(request.url);
     if (request.method === "POST" && pathname === "/webhooks/connectpsp") return receiveWebhook(request, env);

@@ -53,7 +53,20 @@ def run(args: list[str], sandbox: Sandbox, timeout: float = 180, **env: str) -> 
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"{' '.join(args)} exited {result.returncode}:\n{output}"
+    for secret in ("CONNECTPSP_CLIENT_SECRET", "CONNECTPSP_CRYPTO_TOKEN"):
+        assert sandbox.env[secret] not in output, f"{secret} printed by {' '.join(args)}"
     return output
+
+
+def ledger(sandbox: Sandbox, with_status: bool = False) -> list[tuple[str, ...]]:
+    """(kind, amount[, status]) of every transaction the sandbox holds, sorted. Payouts settle on
+    their own after a second, so only final states are worth comparing."""
+    items = sandbox.control("GET", "transactions")["transactions"]
+    return sorted((t["kind"], t["amount"]) + ((t["status"],) if with_status else ()) for t in items)
+
+
+def requests_to(sandbox: Sandbox, method: str, path: str) -> int:
+    return sum(1 for r in sandbox.control("GET", "requests")["requests"] if (r["method"], r["path"]) == (method, path))
 
 
 def free_port() -> int:
@@ -133,6 +146,7 @@ def test_python_quickstart(sandbox: Sandbox) -> None:
     assert re.search(r"cash-in \S+: AWAITING_PAYMENT, R\$ 150\.50", out), out
     assert re.search(r"cash-out \S+: PROCESSING", out), out
     assert "copia-e-cola: 000201" in out, out
+    assert ledger(sandbox) == [("cash_in", "150.50"), ("cash_out", "50.00")]
 
 
 def test_python_async_payouts_pays_each_exactly_once(sandbox: Sandbox) -> None:
@@ -140,11 +154,11 @@ def test_python_async_payouts_pays_each_exactly_once(sandbox: Sandbox) -> None:
     assert "1000 payouts accepted" in out, out
     assert "1000 replies, 0 new payouts" in out, out
     # The sandbox's own ledger: exactly 1,000 payouts of that batch, whatever was re-submitted.
-    transactions = sandbox.control("GET", "transactions")
-    items = transactions["transactions"] if isinstance(transactions, dict) else transactions
-    batch = [t for t in items if str(t.get("externalReference", "")).startswith("ci-batch-")]
-    assert len(batch) == 1000
+    items = sandbox.control("GET", "transactions")["transactions"]
+    batch = [t for t in items if t["externalReference"].startswith("ci-batch-")]
+    assert len(batch) == len(items) == 1000
     assert {t["amount"] for t in batch} == {"10.00"}
+    assert len({t["idempotencyKey"] for t in batch}) == 1000
 
 
 def test_fastapi_webhooks_verifies_the_raw_body(sandbox: Sandbox) -> None:
@@ -162,6 +176,7 @@ def test_js_quickstart(sandbox: Sandbox, script: str) -> None:
     out = run(["node", f"examples/js/{script}"], sandbox)
     assert re.search(r"cash-in \S+: AWAITING_PAYMENT, R\$ 150\.50", out), out
     assert re.search(r"cash-out \S+: PROCESSING", out), out
+    assert ledger(sandbox) == [("cash_in", "150.50"), ("cash_out", "50.00")]
 
 
 def test_express_webhooks_verifies_the_raw_body(sandbox: Sandbox) -> None:
@@ -181,17 +196,24 @@ def test_edge_worker_uses_no_node_builtins(sandbox: Sandbox) -> None:
     source = (EXAMPLES / "js/edge_worker.mjs").read_text()
     imports = re.findall(r"""(?:from|import|require)\s*\(?\s*["']([^"']+)["']""", source)
     assert imports == ["connectpsp"], imports
-    assert "process." not in source and "Buffer" not in source
+    assert not re.search(r"\bprocess\.|\bBuffer\b|\brequire\(", source)
     out = run(["node", "examples/tests/edge_harness.mjs"], sandbox)
     assert "edge worker: OK" in out, out
+    # One payout although it was requested twice; the bad amount never left the worker.
+    assert ledger(sandbox) == [("cash_out", "25.00")]
+    assert requests_to(sandbox, "POST", "/cash-out") == 2
 
 
 # --- Rust ----------------------------------------------------------------------------------------
 
 
 def test_rust_sans_io(sandbox: Sandbox) -> None:
-    out = run(["cargo", "run", "--quiet", "-p", "connectpsp-core", "--example", "sans_io"], sandbox, timeout=600)
-    assert out.strip(), "the sans-IO example printed nothing"
+    run(["cargo", "run", "--quiet", "-p", "connectpsp-core", "--example", "sans_io"], sandbox, timeout=600)
+    # It must at least authenticate, create a cash-in and a cash-out, and read the balance.
+    kinds = {entry[0] for entry in ledger(sandbox)}
+    assert kinds == {"cash_in", "cash_out"}, ledger(sandbox)
+    paths = {(r["method"], r["path"]) for r in sandbox.control("GET", "requests")["requests"]}
+    assert {("POST", "/auth/token"), ("POST", "/cash-in"), ("POST", "/cash-out"), ("GET", "/account/balance")} <= paths
 
 
 # --- the demo ------------------------------------------------------------------------------------
@@ -202,6 +224,11 @@ def test_demo_reconciles_to_the_centavo(sandbox: Sandbox, script: str) -> None:
     interpreter = PYTHON if script.endswith(".py") else "node"
     out = run([interpreter, script], sandbox)
     assert "Reconciled to the centavo" in out, out
+    assert ledger(sandbox, with_status=True) == [
+        ("cash_in", "150.50", "REFUNDED"),
+        ("cash_out", "25.00", "FAILED"),
+        ("cash_out", "50.00", "COMPLETED"),
+    ]
     assert "\x1b[" not in out, "colour codes in a non-TTY transcript"
     assert sandbox.env["CONNECTPSP_CLIENT_SECRET"] not in out
     assert sandbox.env["CONNECTPSP_CRYPTO_TOKEN"] not in out

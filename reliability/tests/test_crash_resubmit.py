@@ -27,10 +27,10 @@ def job_env(sandbox):
     )
 
 
-def start_job(sandbox, progress):
+def start_job(sandbox, progress, *extra):
     return subprocess.Popen(
         [sys.executable, os.path.join(HERE, "crash_batch.py"), "--batch", "payroll", "--n", str(N),
-         "--progress", str(progress), "--workers", "4", "--pause", "0.02"],
+         "--progress", str(progress), "--workers", "4", "--pause", "0.01", *extra],
         env=job_env(sandbox),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -52,20 +52,23 @@ def test_sigkill_halfway_then_rerun_pays_each_reference_once(sandbox, tmp_path):
     progress = tmp_path / "progress.txt"
     before = Decimal(str(sandbox.balance()["consolidated"]["transactionalBalance"]))
 
-    first = start_job(sandbox, progress)
+    # Halfway through, the job hangs right after each payout and before recording it: the
+    # window where a crash leaves money moved that the job's own books do not show.
+    first = start_job(sandbox, progress, "--stall-after", str(N // 2))
     deadline = time.monotonic() + 60
-    while len(progress_lines(progress)) < N // 2:
+    while len(payroll_outs(sandbox)) < N // 2 + 4:
         assert first.poll() is None, f"the job ended before it could be killed: {first.stderr.read()!r}"
         assert time.monotonic() < deadline, "the job made no progress"
-        time.sleep(0.005)
+        time.sleep(0.02)
     first.send_signal(signal.SIGKILL)
     assert first.wait(timeout=10) == -signal.SIGKILL
 
-    # Really halfway: some payouts made, some not, and (with 4 workers) usually some made but
-    # never written to the progress file: exactly what a naive restart would pay twice.
+    # Really halfway, and really inside the window: payouts made that the progress file lacks
+    # (what a restart driven by the progress file with fresh keys would pay twice).
     made_before_restart = {t["externalReference"] for t in payroll_outs(sandbox)}
     recorded = len(progress_lines(progress))
-    assert N // 2 <= len(made_before_restart) < N, len(made_before_restart)
+    assert recorded == N // 2
+    assert N // 2 < len(made_before_restart) < N, len(made_before_restart)
 
     second = start_job(sandbox, progress)
     assert second.wait(timeout=120) == 0, second.stderr.read()

@@ -18,10 +18,12 @@ function request()
   local ref = string.format("load-%d-%d", thread_id, counter)
   local body = '{"amount":0.01,"externalReference":"' .. ref .. '","payee":{"name":"Maria Silva",' ..
     '"document":"12345678909","destination":{"type":"PIX","pixKeyType":"CPF","pixKey":"12345678909"}}}'
-  return wrk.format("POST", "/cash-out", {
-    ["Content-Type"] = "application/json",
-    ["X-Idempotency-Key"] = ref,
-  }, body)
+  -- wrk.format ignores the -H headers when given a table: copy them in.
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["Content-Type"] = "application/json"
+  headers["X-Idempotency-Key"] = ref
+  return wrk.format("POST", "/cash-out", headers, body)
 end
 
 function done(summary, latency, requests)

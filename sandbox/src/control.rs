@@ -24,6 +24,7 @@ use crate::store::{BankData, Failure};
 pub fn router() -> Router<Arc<App>> {
     Router::new()
         .route("/_sandbox/cash-in/{id}/pay", post(pay))
+        .route("/_sandbox/cash-in/{id}/cancel", post(cancel))
         .route("/_sandbox/cash-out/{id}/complete", post(complete))
         .route("/_sandbox/cash-out/{id}/fail", post(fail))
         .route("/_sandbox/cash-out/{id}/return", post(give_back))
@@ -74,6 +75,9 @@ fn respond<T: Serialize>(result: Result<T, ApiError>) -> Response {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PayBody {
     bank_data: Option<PayerBankBody>,
+    /// Pay without an endToEndId yet (a refund then gets MISSING_END_TO_END_ID).
+    #[serde(default)]
+    settlement_pending: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,8 +105,12 @@ async fn pay(State(app): State<Arc<App>>, Path(id): Path<String>, body: Bytes) -
                 return Err(ApiError::validation("bankData.ispb", "must be 8 digits"));
             }
         }
-        cash_in::pay(&app, &id, payer).map(|c| c.resource())
+        cash_in::pay(&app, &id, payer, body.settlement_pending).map(|c| c.resource())
     }))
+}
+
+async fn cancel(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    respond(cash_in::cancel(&app, &id).map(|c| c.resource()))
 }
 
 async fn complete(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
@@ -388,7 +396,7 @@ async fn open_finance_page(State(app): State<Arc<App>>, Path(id): Path<String>) 
 }
 
 async fn open_finance_authorize(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
-    match cash_in::pay(&app, &id, None) {
+    match cash_in::pay(&app, &id, None, false) {
         Ok(c) => match c.redirect_url {
             Some(url) => Redirect::to(&url).into_response(),
             None => Html("<!doctype html><p>Payment authorised. You may close this page.</p>")

@@ -4,7 +4,7 @@
 //! wait for the first, so exactly one transaction is created.
 //!
 //! Only successful answers are stored: an error created nothing, so a retry with the same key
-//! is allowed to try again (after a top-up, say).
+//! is allowed to try again (after a top-up, say), even with a corrected body.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -86,6 +86,16 @@ pub fn fingerprint(extra: &str, body: &[u8]) -> String {
 }
 
 impl Idempotency {
+    /// After a failed attempt nothing was created: drop the entry (and its fingerprint) unless
+    /// another request with the key is waiting on it, so the key may be used again freely.
+    fn forget_if_unused(&self, scope: &'static str, key: &str, entry: &Arc<Entry>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // Clones are only taken under this lock: the map's and ours means nobody else waits.
+        if entry.answer.get().is_none() && Arc::strong_count(entry) <= 2 {
+            entries.remove(&(scope, key.to_owned()));
+        }
+    }
+
     pub fn clear(&self) {
         self.entries
             .lock()
@@ -136,7 +146,10 @@ impl Idempotency {
             .await;
         match result {
             Ok(stored) => stored.clone().respond(!ran_here.load(Ordering::Relaxed)),
-            Err(e) => e.into_response(),
+            Err(e) => {
+                self.forget_if_unused(scope, key, &entry);
+                e.into_response()
+            }
         }
     }
 }

@@ -376,7 +376,12 @@ async fn refund_only_from_paid_with_a_d_prefixed_end_to_end_id() {
     let expiring = client.api("POST", "/cash-in", Some(body), None).await.body;
     let id = expiring["internalCode"].as_str().unwrap();
     let expired = client
-        .api("POST", &format!("/cash-in/{id}/refund"), Some(refund), None)
+        .api(
+            "POST",
+            &format!("/cash-in/{id}/refund"),
+            Some(refund.clone()),
+            None,
+        )
         .await;
     assert_eq!((expired.status, expired.code()), (422, "CASH_IN_EXPIRED"));
     let read = client
@@ -385,6 +390,40 @@ async fn refund_only_from_paid_with_a_d_prefixed_end_to_end_id() {
         .body;
     assert_eq!(read["status"], "EXPIRED");
     assert!(read["expiredAt"].is_string());
+
+    // A cancelled cash-in (control API).
+    let cancelled = client.create_cash_in("order-5", "5.00").await.body;
+    let id = cancelled["transactionId"].as_str().unwrap();
+    let state = client
+        .control("POST", &format!("/_sandbox/cash-in/{id}/cancel"), None)
+        .await;
+    assert_eq!(state.body["status"], "CANCELLED");
+    let reply = client
+        .api(
+            "POST",
+            &format!("/cash-in/{id}/refund"),
+            Some(refund.clone()),
+            None,
+        )
+        .await;
+    assert_eq!((reply.status, reply.code()), (422, "CASH_IN_CANCELLED"));
+
+    // Paid, but SPI has not given the endToEndId yet.
+    let pending = client.create_cash_in("order-6", "5.00").await.body;
+    let id = pending["transactionId"].as_str().unwrap();
+    let paid = client
+        .control(
+            "POST",
+            &format!("/_sandbox/cash-in/{id}/pay"),
+            Some(json!({"settlementPending": true})),
+        )
+        .await;
+    assert_eq!(paid.body["status"], "PAID");
+    assert!(paid.body.get("endToEndId").is_none());
+    let reply = client
+        .api("POST", &format!("/cash-in/{id}/refund"), Some(refund), None)
+        .await;
+    assert_eq!((reply.status, reply.code()), (422, "MISSING_END_TO_END_ID"));
 }
 
 #[tokio::test]
@@ -680,5 +719,55 @@ async fn unknown_paths_get_a_problem_body() {
     assert_eq!(
         (bad_id.status, bad_id.code()),
         (404, "TRANSACTION_NOT_FOUND")
+    );
+}
+
+#[tokio::test]
+async fn garbage_bodies_are_400_never_a_crash() {
+    let client = Client::start().await;
+    let headers = client.auth_headers();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let bodies: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"null".to_vec(),
+        b"[]".to_vec(),
+        b"\"text\"".to_vec(),
+        b"{\"amount\":1e400,\"externalReference\":\"x\"}".to_vec(),
+        b"{\"amount\":\"NaN\"}".to_vec(),
+        b"{\"amount\":99999999999999999999999999.99}".to_vec(),
+        vec![0xff, 0xfe, 0x00, 0x7b],
+        deep.into_bytes(),
+        b"{\"targetAmount\":-1}".to_vec(),
+        b"{\"reason\":null}".to_vec(),
+    ];
+    for path in [
+        "/auth/token",
+        "/cash-in",
+        "/cash-out",
+        "/cash-in/X1/refund",
+        "/account/rebalance",
+    ] {
+        for body in &bodies {
+            let reply = client
+                .send_raw("POST", path, Some(body.clone()), &headers)
+                .await
+                .unwrap();
+            assert!(
+                reply.status == 400 || (path.ends_with("/refund") && reply.status == 404),
+                "{path} {:?}: {} {}",
+                String::from_utf8_lossy(&body[..body.len().min(40)]),
+                reply.status,
+                reply.text
+            );
+        }
+    }
+    // Still serving.
+    assert_eq!(
+        client
+            .api("GET", "/account/balance", None, None)
+            .await
+            .status,
+        200
     );
 }

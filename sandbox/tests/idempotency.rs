@@ -123,6 +123,15 @@ async fn errors_are_not_stored_so_a_retry_may_succeed() {
         .await;
     assert_eq!(retry.status, 202, "{}", retry.text);
     assert!(retry.header("idempotent-replayed").is_none());
+    // A rejected body does not pin the key: a corrected body may use it.
+    let bad = client
+        .create_cash_out("idem-5", "1.001", Some("key-5"))
+        .await;
+    assert_eq!(bad.code(), "VALIDATION_ERROR");
+    let fixed = client
+        .create_cash_out("idem-5", "1.00", Some("key-5"))
+        .await;
+    assert_eq!(fixed.status, 202, "{}", fixed.text);
 }
 
 #[tokio::test]

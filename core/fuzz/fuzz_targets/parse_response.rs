@@ -52,12 +52,14 @@ fn drive(selector: u8, retry_after: u8, body: &[u8]) {
         r#"{{"baseUrl":"http://127.0.0.1:9","clientId":"fuzz","clientSecret":"{CLIENT_SECRET}",
             "applicationToken":"fuzz-app","cryptoToken":"{CRYPTO_TOKEN}","maxRetries":1}}"#
     );
-    let Ok(config) = bridge::config_from_json(&config) else {
-        return;
+    let config = match bridge::config_from_json(&config) {
+        Ok(config) => config,
+        Err(e) => panic!("the fuzz target's own config is refused: {e}"),
     };
     let (method, params) = CALLS[usize::from(selector >> 4) % CALLS.len()];
-    let Ok(call) = bridge::call_from_json(method, params, &config) else {
-        return;
+    let call = match bridge::call_from_json(method, params, &config) {
+        Ok(call) => call,
+        Err(e) => panic!("the fuzz target's own {method} call is refused: {e}"),
     };
     let status = STATUSES[usize::from(selector & 0x0f)];
     let mut session = Session::new(config);
@@ -89,8 +91,8 @@ fn drive(selector: u8, retry_after: u8, body: &[u8]) {
             }
             Step::Sleep { ms } => now = now.saturating_add(ms),
             Step::AwaitToken { max_wait_ms } => now = now.saturating_add(max_wait_ms),
-            Step::Done(Ok(_)) => { eprintln!("DONE ok {method} {status}"); return }
-            Step::Done(Err(error)) => { eprintln!("DONE err {method} {status}: {error}");
+            Step::Done(Ok(_)) => return,
+            Step::Done(Err(error)) => {
                 let shown = format!("{error} {error:?}");
                 for secret in [CLIENT_SECRET, ACCESS_TOKEN, CRYPTO_TOKEN] {
                     assert!(!shown.contains(secret), "an error shows a secret: {shown}");

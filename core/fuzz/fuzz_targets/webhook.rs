@@ -2,6 +2,7 @@
 //! so the fuzzer reaches the event parser instead of stopping at the HMAC check.
 #![no_main]
 
+use connectpsp_core::bridge;
 use connectpsp_core::signature::hmac_sha256_hex;
 use connectpsp_core::webhook;
 use libfuzzer_sys::fuzz_target;
@@ -16,14 +17,31 @@ fuzz_target!(|data: &[u8]| {
         let signature = hmac_sha256_hex(CRYPTO_TOKEN.as_bytes(), rest);
         let signed = webhook::construct_event(rest, &signature, CRYPTO_TOKEN);
         let parsed = webhook::parse_event(rest);
-        // A correct signature means the outcome is exactly the parser's.
-        assert_eq!(
-            signed.is_ok(),
-            parsed.is_ok() || rest.len() > webhook::MAX_BODY_BYTES
-        );
+        // A correct signature means the outcome is exactly the parser's (oversized bodies are
+        // refused before either).
+        if rest.len() <= webhook::MAX_BODY_BYTES {
+            assert_eq!(signed.is_ok(), parsed.is_ok());
+        } else {
+            assert!(signed.is_err());
+        }
         if let Ok(event) = signed {
             let key = webhook::dedupe_key(&event);
             assert!(key.starts_with(event.event_type.as_str()));
+            // What the bindings receive: the same event as JSON, with its dedupe key.
+            for naming in ["camel", "snake"] {
+                let config = format!(
+                    r#"{{"baseUrl":"http://127.0.0.1:9","clientId":"fuzz","clientSecret":"s",
+                        "applicationToken":"a","cryptoToken":"{CRYPTO_TOKEN}","naming":"{naming}"}}"#
+                );
+                let config = match bridge::config_from_json(&config) {
+                    Ok(config) => config,
+                    Err(e) => panic!("the fuzz target's own config is refused: {e}"),
+                };
+                match bridge::webhook_construct_event(rest, &signature, CRYPTO_TOKEN, &config) {
+                    Ok(json) => assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok()),
+                    Err(e) => panic!("a verified, parsed event fails in the bridge: {e}"),
+                }
+            }
         }
     } else {
         // The first line is the signature header, the rest the body: a forged or malformed

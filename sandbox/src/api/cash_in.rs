@@ -127,7 +127,7 @@ fn create_now(app: &Arc<App>, body: &Bytes, key: Option<String>) -> Result<Store
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(delay)).await;
             if app.generation() == generation {
-                let _ = pay(&app, &transaction_id, None);
+                let _ = pay(&app, &transaction_id, None, false);
             }
         });
     }
@@ -259,7 +259,15 @@ fn refund_now(app: &Arc<App>, id: &str, body: &Bytes) -> Result<Stored, ApiError
 
 /// The payer pays (control API, OpenFinance authorisation, self-paying magic document):
 /// AWAITING_PAYMENT → PAID, an `E…` endToEndId, the money credited, CASHIN_PAID sent.
-pub fn pay(app: &Arc<App>, id: &str, payer_bank: Option<BankData>) -> Result<CashIn, ApiError> {
+///
+/// `settlement_pending` leaves the endToEndId out (SPI has not confirmed it yet): a refund then
+/// fails with MISSING_END_TO_END_ID, a state tests could not reach otherwise.
+pub fn pay(
+    app: &Arc<App>,
+    id: &str,
+    payer_bank: Option<BankData>,
+    settlement_pending: bool,
+) -> Result<CashIn, ApiError> {
     let now = app.clock.now_ms();
     let mut store = app.store();
     let i = store
@@ -275,16 +283,20 @@ pub fn pay(app: &Arc<App>, id: &str, payer_bank: Option<BankData>) -> Result<Cas
         ));
     }
     let payer_bank = payer_bank.unwrap_or_else(BankData::default_payer);
-    let e2e = store
-        .ids
-        .end_to_end_id('E', &payer_bank.ispb, &clock::end_to_end_stamp(now));
-    store.index_cash_in_e2e(i, &e2e);
+    let e2e = (!settlement_pending).then(|| {
+        store
+            .ids
+            .end_to_end_id('E', &payer_bank.ispb, &clock::end_to_end_stamp(now))
+    });
+    if let Some(e2e) = &e2e {
+        store.index_cash_in_e2e(i, e2e);
+    }
     let (bank, amount) = (store.cash_ins[i].bank, store.cash_ins[i].amount);
     store.ledger.credit_transactional(bank, amount);
     let cash_in = &mut store.cash_ins[i];
     cash_in.status = CashInStatus::Paid;
     cash_in.payer_bank = Some(payer_bank);
-    cash_in.end_to_end_id = Some(e2e);
+    cash_in.end_to_end_id = e2e;
     cash_in.paid_at = Some(now);
     let snapshot = cash_in.clone();
     drop(store);
@@ -297,4 +309,27 @@ pub fn pay(app: &Arc<App>, id: &str, payer_bank: Option<BankData>) -> Result<Cas
         }]);
     }
     Ok(snapshot)
+}
+
+/// AWAITING_PAYMENT → CANCELLED (control API only: the API has no cancel endpoint). No webhook.
+pub fn cancel(app: &Arc<App>, id: &str) -> Result<CashIn, ApiError> {
+    let now = app.clock.now_ms();
+    let mut store = app.store();
+    let i = store
+        .find_cash_in(id, now)
+        .ok_or_else(|| ApiError::not_found(id))?;
+    let cash_in = &mut store.cash_ins[i];
+    if cash_in.status != CashInStatus::AwaitingPayment {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "INVALID_STATE",
+            "Invalid State",
+            format!(
+                "Only an AWAITING_PAYMENT cash-in can be cancelled; this one is {}.",
+                cash_in.status
+            ),
+        ));
+    }
+    cash_in.status = CashInStatus::Cancelled;
+    Ok(cash_in.clone())
 }
