@@ -34,6 +34,9 @@ endif
 # Shared knobs for fragments.
 WASM_TARGET := wasm32-unknown-unknown
 CARGO ?= cargo
+# `node --test` progress as dots, plus the totals ("# pass N") that CI's summary quotes.
+NODE_TEST_REPORTERS := --test-reporter=dot --test-reporter-destination=stdout \
+  --test-reporter=$(ROOT)/.ci/node-test-summary.mjs --test-reporter-destination=stdout
 
 TEST_TARGETS :=
 TOOLS_TARGETS :=

@@ -25,7 +25,6 @@ import platform
 import re
 import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import tarfile
@@ -73,7 +72,7 @@ class Sandbox:
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         # Its stderr goes to a file: a sandbox that fails to start says why there.
         self.stderr = open(self.log_path, "w")  # noqa: SIM115 (closed in __exit__)
         self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
@@ -82,7 +81,9 @@ class Sandbox:
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
             if not line:
-                raise RuntimeError(f"the sandbox exited before printing its URL (see {self.log_path}): {shlex.join(self.args)}")
+                raise RuntimeError(
+                    f"the sandbox exited before printing its URL (see {self.log_path}): {shlex.join(self.args)}"
+                )
             if line.startswith("CONNECTPSP_SANDBOX_URL="):
                 self.url = line.split("=", 1)[1].strip().rstrip("/")
                 break
@@ -145,6 +146,8 @@ class Sandbox:
         return token, hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 
+GIL_LATENCY_MS = 20
+
 # Enough for every payout of a run (each is 1.00) many times over.
 GENEROUS_BALANCES = {"transactional": "3000000000.00", "proprietary": "3000000000.00"}
 
@@ -165,21 +168,30 @@ def cash_out_statuses(counts: dict[str, int]) -> dict[str, int]:
 # --- running one measurement -------------------------------------------------------------------
 
 
-def run_json(command: list[str], env: dict[str, str], cwd: Path, timeout: int = 600) -> dict[str, Any]:
+def run_json(command: list[str], env: dict[str, str], cwd: Path, timeout: int = 240) -> dict[str, Any]:
     done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         # The last line of a traceback (or of node's error) names the failure; the full text
         # goes to the run's log.
         lines = [line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip()]
         log(f"{shlex.join(command)} failed ({done.returncode}):\n" + "\n".join(lines[-12:]))
-        cause = next((line for line in reversed(lines) if re.match(r"^[\w.]*(Error|Exception)\b", line)), lines[-1] if lines else "")
+        cause = next(
+            (line for line in reversed(lines) if re.match(r"^[\w.]*(Error|Exception)\b", line)),
+            lines[-1] if lines else "",
+        )
         raise RuntimeError(f"exit {done.returncode}: {cause}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measured_in_sandbox(sandbox: Sandbox, run_id: str, command: list[str], cwd: Path) -> dict[str, Any]:
+def measured_in_sandbox(
+    sandbox: Sandbox, run_id: str, command: list[str], cwd: Path, latency_ms: int = 0
+) -> dict[str, Any]:
     """One client in a fresh sandbox window: its figures plus what the sandbox saw."""
     sandbox.fresh_window()
+    if latency_ms:
+        # Every cash-out answered `latency_ms` late: the client spends its time waiting on I/O.
+        fault = {"method": "POST", "path": "/cash-out", "kind": "latency", "latencyMs": latency_ms, "percent": 100}
+        sandbox.control("POST", "/_sandbox/faults", fault)
     try:
         result = run_json(command, sandbox.env(run_id), cwd)
     except (RuntimeError, subprocess.TimeoutExpired) as failure:
@@ -191,7 +203,7 @@ def measured_in_sandbox(sandbox: Sandbox, run_id: str, command: list[str], cwd: 
 
 
 def rounds_of(
-    sandbox: Sandbox, run_id: str, rounds: int, clients: dict[str, tuple[list[str], Path]]
+    sandbox: Sandbox, run_id: str, rounds: int, clients: dict[str, tuple[list[str], Path]], latency_ms: int = 0
 ) -> dict[str, dict[str, Any]]:
     """Every client once per round, the order rotated each round; the median round per client."""
     names = list(clients)
@@ -201,7 +213,8 @@ def rounds_of(
         for name in order:
             command, cwd = clients[name]
             log(f"round {round_index + 1}/{rounds}: {name}")
-            samples[name].append(measured_in_sandbox(sandbox, f"{run_id}r{round_index}", command, cwd))
+            run = f"{run_id}r{round_index}l{latency_ms}"
+            samples[name].append(measured_in_sandbox(sandbox, run, command, cwd, latency_ms))
     return {name: median_round(runs) for name, runs in samples.items()}
 
 
@@ -344,10 +357,16 @@ def criterion(quick: bool) -> dict[str, Any]:
 
 def machine() -> dict[str, Any]:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
-    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    mem_kib = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
 
     def version(*command: str) -> str:
         try:  # first line of whatever it prints: `wrk --version` exits 1 after its banner
@@ -381,10 +400,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--settle-delay-ms", type=int, default=int(os.environ.get("BENCH_SETTLE_DELAY_MS", "1000")))
+    parser.add_argument(
+        "--alt-python", default="", help="an interpreter with a candidate SDK build, run as one more async client"
+    )
     parser.add_argument("--quick", action="store_true", help="small counts: checks the pipeline, not the speed")
-    parser.add_argument("--only", default="", help="comma list of parts: footprint,criterion,py-async,py-sync,py-threads,js,ceiling,rss")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma list of parts: footprint,criterion,ceiling,py-async,py-sync,py-threads,py-gil,js,rss",
+    )
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
-    parser.add_argument("--results", default=str(Path(os.environ.get("CACHE", Path.home() / ".cache/connectpsp")) / "bench-results.json"))
+    parser.add_argument(
+        "--results",
+        default=str(Path(os.environ.get("CACHE", Path.home() / ".cache/connectpsp")) / "bench-results.json"),
+    )
     parser.add_argument("--command", default="make bench", help="the command recorded in the report")
     args = parser.parse_args()
 
@@ -394,18 +423,19 @@ def main() -> None:
     quick = args.quick
     n_async, n_sync, n_rss = (300, 150, 500) if quick else (5000, 2000, 10000)
     c = args.concurrency
-    run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
+    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
     py, py_dir, js_dir = args.python, BENCH / "python", BENCH / "js"
     started = time.monotonic()
 
     results: dict[str, Any] = {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": args.command,
         "machine": machine(),
         "settings": {
             "rounds": args.rounds,
             "concurrency": c,
             "settle_delay_ms": args.settle_delay_ms,
+            "gil_latency_ms": GIL_LATENCY_MS,
             "calls": {"async": n_async, "sync": n_sync, "threads": n_sync, "rss_per_run": n_rss},
             "quick": quick,
         },
@@ -415,11 +445,15 @@ def main() -> None:
         log("footprint")
         footprint: dict[str, Any] = {**wheel_footprint(Path(args.wheel_dir)), **wasm_footprint(Path(args.npm_dir))}
         try:
-            footprint["python_import"] = run_json([py, "scenario.py", "import", "--repeat", "5" if quick else "21"], dict(os.environ), py_dir)
+            footprint["python_import"] = run_json(
+                [py, "scenario.py", "import", "--repeat", "5" if quick else "21"], dict(os.environ), py_dir
+            )
         except RuntimeError as failure:
             footprint["python_import"] = {"error": str(failure)[:300]}
         try:
-            footprint["node_load"] = run_json(["node", "scenario.mjs", "load", "--repeat", "5" if quick else "21"], dict(os.environ), js_dir)
+            footprint["node_load"] = run_json(
+                ["node", "scenario.mjs", "load", "--repeat", "5" if quick else "21"], dict(os.environ), js_dir
+            )
         except RuntimeError as failure:
             footprint["node_load"] = {"error": str(failure)[:300]}
         results["footprint"] = footprint
@@ -436,10 +470,14 @@ def main() -> None:
             ceiling = [wrk_ceiling(sandbox, f"{run_id}w{i}", c, 2 if quick else 5) for i in range(args.rounds)]
             scenarios["ceiling"] = {"wrk": median_round(ceiling)}
         if wanted("py-async"):
-            scenarios["py_async"] = rounds_of(sandbox, run_id, args.rounds, {
+            clients = {
                 name: ([py, "scenario.py", "async", "--client", name, "--calls", str(n_async), "--concurrency", str(c)], py_dir)
                 for name in ("sdk", "httpx", "aiohttp")
-            })  # fmt: skip
+            }  # fmt: skip
+            if args.alt_python:
+                # A candidate build of the SDK measured in the same rounds (before/after of a fix).
+                clients["sdk_alt"] = ([args.alt_python, *clients["sdk"][0][1:]], py_dir)
+            scenarios["py_async"] = rounds_of(sandbox, run_id, args.rounds, clients)
         if wanted("py-sync"):
             scenarios["py_sync"] = rounds_of(sandbox, run_id, args.rounds, {
                 name: ([py, "scenario.py", "sync", "--client", name, "--calls", str(n_sync)], py_dir)
@@ -450,6 +488,18 @@ def main() -> None:
                 name: ([py, "scenario.py", "threads", "--client", name, "--calls", str(n_sync), "--threads", "8"], py_dir)
                 for name in ("sdk", "requests", "httpx")
             })  # fmt: skip
+        if wanted("py-gil"):
+            # With the server 20 ms slow, a client whose waiting holds the GIL gains nothing from
+            # 8 threads; one that releases it approaches 8×.
+            n_gil = 40 if quick else 100
+            scenarios["py_gil_1"] = rounds_of(sandbox, run_id, 1, {
+                name: ([py, "scenario.py", "sync", "--client", name, "--calls", str(n_gil), "--warmup", "4"], py_dir)
+                for name in ("sdk", "requests", "httpx")
+            }, latency_ms=GIL_LATENCY_MS)  # fmt: skip
+            scenarios["py_gil_8"] = rounds_of(sandbox, run_id, 1, {
+                name: ([py, "scenario.py", "threads", "--client", name, "--calls", str(8 * n_gil), "--threads", "8"], py_dir)
+                for name in ("sdk", "requests", "httpx")
+            }, latency_ms=GIL_LATENCY_MS)  # fmt: skip
         if wanted("js"):
             scenarios["js_async"] = rounds_of(sandbox, run_id, args.rounds, {
                 name: (["node", "scenario.mjs", "async", "--client", name, "--calls", str(n_async), "--concurrency", str(c)], js_dir)

@@ -46,7 +46,8 @@ bench-build: bench-tools | tools
 	@$(MAKE) package-js
 	@wheel=$$(ls -t dist/connectpsp-*.whl | head -n1); \
 	 "$(BENCH_PY)" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$$wheel"
-	@tgz=$$(ls -t dist/connectpsp-*.tgz | head -n1); \
+	@# Removed first: npm calls a same-version tarball "up to date" and keeps the old files.
+	@tgz=$$(ls -t dist/connectpsp-*.tgz | head -n1); rm -rf bench/js/node_modules/connectpsp; \
 	 (cd bench/js && npm install --no-save --no-audit --no-fund --loglevel=error "$(ROOT)/$$tgz" >/dev/null)
 
 bench: bench-build

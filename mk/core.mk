@@ -11,6 +11,7 @@ test-core: check-core-deps build-core-wasm
 	@echo "::: cargo test -p connectpsp-core"
 	@log=$$(mktemp); \
 	 if $(CARGO) test --quiet -p connectpsp-core >"$$log" 2>&1; then \
+	   grep '^test result:' "$$log"; \
 	   awk '/^test result: ok/ { p += $$4; n++ } END { printf "    %d tests passed in %d test binaries\n", p, n }' "$$log"; \
 	   rm -f "$$log"; \
 	 else cat "$$log"; rm -f "$$log"; exit 1; fi

@@ -18,4 +18,4 @@ examples-node-links: tools-npm
 
 test-examples: sandbox-bin python-dev wasm-pkg examples-node-links
 	@echo "::: examples and demo against the sandbox"
-	@cd examples/tests && "$(PYTHON)" -m pytest -q -p no:cacheprovider
+	@cd examples/tests && "$(PYTHON)" -m pytest -q -p no:cacheprovider -p no:asyncio

@@ -15,8 +15,9 @@ PY_TYPED_PATHS := $(PY_DIR)/python/connectpsp $(PY_DIR)/tests $(wildcard example
 
 python-dev:
 	@echo "::: maturin develop (bindings-python, debug)"
-	@VIRTUAL_ENV="$(VENV)" $(MATURIN) develop --quiet --manifest-path $(PY_MANIFEST) 2>&1 \
-	  | { grep -vE '^(📦|🔗|🐍|💻|📖|🛠|✏️|🔍|Building|Installed|Successfully|  )' || true; }
+	@log=$$(mktemp); \
+	 if VIRTUAL_ENV="$(VENV)" $(MATURIN) develop --quiet --manifest-path $(PY_MANIFEST) >"$$log" 2>&1; then rm -f "$$log"; \
+	 else cat "$$log"; rm -f "$$log"; exit 1; fi
 
 # zig links against glibc 2.17 symbols, so the wheel is tagged manylinux2014 and installs on
 # older distributions too (a plain build here is tagged manylinux_2_34). ziglang (about 400 MB)
@@ -28,7 +29,10 @@ package-python:
 	@mkdir -p dist
 	@rm -f dist/connectpsp-*.whl
 	@echo "::: maturin build --release --zig --compatibility manylinux2014"
-	@PATH="$(VENV)/bin:$$PATH" $(MATURIN) build --quiet --release --manifest-path $(PY_MANIFEST) --out dist --zig --compatibility manylinux2014
+	@log=$$(mktemp); \
+	 if PATH="$(VENV)/bin:$$PATH" $(MATURIN) build --quiet --release --manifest-path $(PY_MANIFEST) \
+	      --out dist --zig --compatibility manylinux2014 >"$$log" 2>&1; then rm -f "$$log"; \
+	 else cat "$$log"; rm -f "$$log"; exit 1; fi
 	@ls -l dist/connectpsp-*.whl
 
 # The wheel alone in a fresh venv runs the quickstart against its embedded sandbox.
@@ -36,7 +40,7 @@ package-python-check: package-python
 	@rm -rf "$(CACHE)/venv-wheel-check"
 	@python3 -m venv "$(CACHE)/venv-wheel-check"
 	@"$(CACHE)/venv-wheel-check/bin/pip" install --quiet --disable-pip-version-check dist/connectpsp-*.whl
-	@cd /tmp && "$(CACHE)/venv-wheel-check/bin/python" "$(ROOT)/$(PY_DIR)/tests/quickstart.py"
+	@cd /tmp && "$(CACHE)/venv-wheel-check/bin/python" "$(ROOT)/$(PY_DIR)/tests/wheel_smoke.py"
 
 test-python: python-dev
 	@echo "::: pytest (bindings-python)"

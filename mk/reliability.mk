@@ -25,6 +25,6 @@ test-reliability: sandbox-bin python-dev wasm-pkg
 	@echo "::: reliability: chaos with $(CHAOS_TEST_N) payouts per package"
 	@$(RELIABILITY_ENV) "$(PYTHON)" reliability/chaos.py --n $(CHAOS_TEST_N) --report "$(CACHE)/reliability/chaos-test.json"
 	@echo "::: reliability: crash re-run, resubmit, secrets, transport, webhooks (pytest)"
-	@$(RELIABILITY_ENV) "$(PYTHON)" -m pytest -q -p no:cacheprovider reliability/tests
+	@$(RELIABILITY_ENV) "$(PYTHON)" -m pytest -q -p no:cacheprovider -p no:asyncio reliability/tests
 	@echo "::: reliability: resubmit, secrets, transport, webhooks (node --test)"
-	@$(RELIABILITY_ENV) node --test --test-reporter=dot reliability/js/*.test.mjs
+	@$(RELIABILITY_ENV) node --test --test-timeout=120000 $(NODE_TEST_REPORTERS) reliability/js/*.test.mjs

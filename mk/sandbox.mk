@@ -15,6 +15,7 @@ test-sandbox:
 	@echo "::: cargo test -p connectpsp-sandbox"
 	@log=$$(mktemp); \
 	 if $(CARGO) test --quiet -p connectpsp-sandbox >"$$log" 2>&1; then \
+	   grep '^test result:' "$$log"; \
 	   awk '/^test result: ok/ { p += $$4; n++ } END { printf "    %d tests passed in %d test binaries\n", p, n }' "$$log"; \
 	   rm -f "$$log"; \
 	 else cat "$$log"; rm -f "$$log"; exit 1; fi

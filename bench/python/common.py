@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 # One amount for every payout: small enough that tens of thousands fit in the sandbox balance.
 AMOUNT = Decimal("1.00")
@@ -32,7 +33,7 @@ class Sandbox:
     run_id: str
 
     @classmethod
-    def from_env(cls) -> "Sandbox":
+    def from_env(cls) -> Sandbox:
         env = os.environ
         return cls(
             base_url=env["CONNECTPSP_BASE_URL"].rstrip("/"),
@@ -54,6 +55,7 @@ class Measurement:
     calls: int
     wall_s: float
     latencies_ns: list[int]
+    cpu_s: float = 0.0  # user + system time of the whole client process (every thread) meanwhile
 
     def summary(self) -> dict[str, float | int]:
         ordered = sorted(self.latencies_ns)
@@ -61,9 +63,16 @@ class Measurement:
             "calls": self.calls,
             "wall_s": round(self.wall_s, 4),
             "throughput": round(self.calls / self.wall_s, 1),
+            "cpu_us_per_call": round(self.cpu_s * 1e6 / self.calls, 1),
             "p50_ms": round(percentile(ordered, 50) / 1e6, 3),
             "p99_ms": round(percentile(ordered, 99) / 1e6, 3),
         }
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process, all threads (the SDK's runtime threads included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def percentile(ordered: list[int], pct: float) -> float:
@@ -97,26 +106,24 @@ async def drive_async(
 
     await pool(offset, warmup, None)
     latencies: list[int] = []
-    started = time.perf_counter()
+    cpu, started = cpu_seconds(), time.perf_counter()
     await pool(offset + warmup, calls, latencies)
-    return Measurement(calls, time.perf_counter() - started, latencies)
+    return Measurement(calls, time.perf_counter() - started, latencies, cpu_seconds() - cpu)
 
 
 def drive_sync(call: Callable[[int], object], calls: int, warmup: int, offset: int = 0) -> Measurement:
     for index in range(offset, offset + warmup):
         call(index)
     latencies: list[int] = []
-    started = time.perf_counter()
+    cpu, started = cpu_seconds(), time.perf_counter()
     for index in range(offset + warmup, offset + warmup + calls):
         t0 = time.perf_counter_ns()
         call(index)
         latencies.append(time.perf_counter_ns() - t0)
-    return Measurement(calls, time.perf_counter() - started, latencies)
+    return Measurement(calls, time.perf_counter() - started, latencies, cpu_seconds() - cpu)
 
 
-def drive_threads(
-    call: Callable[[int], object], calls: int, threads: int, warmup: int, offset: int = 0
-) -> Measurement:
+def drive_threads(call: Callable[[int], object], calls: int, threads: int, warmup: int, offset: int = 0) -> Measurement:
     """`threads` OS threads share one client and one counter of call indexes."""
 
     def pool(first: int, count: int, latencies: list[int] | None) -> None:
@@ -148,9 +155,9 @@ def drive_threads(
 
     pool(offset, warmup, None)
     latencies: list[int] = []
-    started = time.perf_counter()
+    cpu, started = cpu_seconds(), time.perf_counter()
     pool(offset + warmup, calls, latencies)
-    return Measurement(calls, time.perf_counter() - started, latencies)
+    return Measurement(calls, time.perf_counter() - started, latencies, cpu_seconds() - cpu)
 
 
 def rss_kib() -> int:

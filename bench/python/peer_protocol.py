@@ -54,13 +54,11 @@ class Token:
     refresh_at: float  # time.monotonic() after which a new token is fetched
 
     @classmethod
-    def from_response(cls, body: bytes, credentials: Credentials) -> "Token":
+    def from_response(cls, body: bytes, credentials: Credentials) -> Token:
         parsed = json.loads(body)
         access_token = parsed["accessToken"]
         lifetime = float(parsed["expiresIn"])
-        signature = hmac.new(
-            credentials.crypto_token.encode(), access_token.encode(), hashlib.sha256
-        ).hexdigest()
+        signature = hmac.new(credentials.crypto_token.encode(), access_token.encode(), hashlib.sha256).hexdigest()
         headers = {
             "Authorization": f"Bearer {access_token}",
             "ApplicationToken": credentials.application_token,

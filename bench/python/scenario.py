@@ -19,7 +19,8 @@ import json
 import statistics
 import subprocess
 import sys
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from common import (
     AMOUNT,
@@ -109,7 +110,9 @@ async def run_async(sandbox: Sandbox, client: str, calls: int, concurrency: int,
 # --- sync and threads ------------------------------------------------------------------------
 
 
-def sync_client(sandbox: Sandbox, client: str, label: str, pool: int) -> tuple[Callable[[int], None], Callable[[], None]]:
+def sync_client(
+    sandbox: Sandbox, client: str, label: str, pool: int
+) -> tuple[Callable[[int], None], Callable[[], None]]:
     """A call function and a close function for one sync client shared by every caller."""
     if client == "sdk":
         import connectpsp
@@ -215,7 +218,14 @@ def run_import(repeat: int) -> dict[str, Any]:
     cumulative_us = next(
         int(line.split("|")[1]) for line in reversed(importtime.splitlines()) if line.rstrip().endswith(" connectpsp")
     )
+    # The package's own modules (self time), apart from the standard library it pulls in.
+    own_us = sum(
+        int(line.split("|")[0].split(":")[1])
+        for line in importtime.splitlines()
+        if line.startswith("import time:") and line.split("|")[2].strip().startswith("connectpsp")
+    )
     return {
+        "own_modules_self_ms": round(own_us / 1000, 2),
         "import_ms_median": median_ms(probe_import),
         "import_and_client_ms_median": median_ms(probe_client),
         "importtime_cumulative_ms": round(cumulative_us / 1000, 2),

@@ -55,7 +55,14 @@ def test_median_round_and_spread() -> None:
 
 
 def row(throughput: float, tokens: int = 1) -> dict:
-    return {"throughput": throughput, "p50_ms": 1.0, "p99_ms": 2.0, "token_calls": tokens, "cash_out_statuses": {"202": 10}}
+    return {
+        "throughput": throughput,
+        "p50_ms": 1.0,
+        "p99_ms": 2.0,
+        "cpu_us_per_call": 50.0,
+        "token_calls": tokens,
+        "cash_out_statuses": {"202": 10},
+    }
 
 
 RESULTS = {
@@ -89,6 +96,7 @@ def test_report_ratios_and_targets() -> None:
     assert "| Python sync SDK ≥ 1.3× requests | 1.20× | **no** |" in text
     assert "**failed**: exit 1: RuntimeError: x" in text  # a failed client is shown, not hidden
     assert "| hand-written httpx.AsyncClient | **3,000** |" in text
+    assert "| connectpsp.AsyncClient | **6,000** | — | 1.00 | 2.00 | 50 | (SDK) | 60 % | 1 | 202: 10 |" in text
 
 
 def test_report_leaves_unmeasured_ratios_blank() -> None:

@@ -94,13 +94,17 @@ fn _complete(future: &Bound<'_, PyAny>, ok: bool, value: &Bound<'_, PyAny>) -> P
 /// The done-callback of the asyncio future: aborts the tokio task when the future was
 /// cancelled (and is a no-op after a normal completion).
 #[pyclass(frozen)]
-struct AbortOnCancel(AbortHandle);
+struct AbortOnCancel {
+    task: AbortHandle,
+    /// A forked child may cancel a future it inherited; the task lives in the parent's runtime.
+    pid: u32,
+}
 
 #[pymethods]
 impl AbortOnCancel {
     fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
-        if future.call_method0("cancelled")?.extract::<bool>()? {
-            self.0.abort();
+        if self.pid == runtime::pid() && future.call_method0("cancelled")?.extract::<bool>()? {
+            self.task.abort();
         }
         Ok(())
     }
@@ -159,6 +163,10 @@ where
     tasks.in_flight += 1;
     tasks.running.insert(id, abort.clone());
     drop(slot);
-    future.call_method1("add_done_callback", (AbortOnCancel(abort),))?;
+    let on_cancel = AbortOnCancel {
+        task: abort,
+        pid: runtime::pid(),
+    };
+    future.call_method1("add_done_callback", (on_cancel,))?;
     Ok(future)
 }

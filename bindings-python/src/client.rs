@@ -184,3 +184,20 @@ impl NativeClient {
         format!("NativeClient(base_url={:?})", self.shared.config.base_url())
     }
 }
+
+impl Drop for NativeClient {
+    fn drop(&mut self) {
+        // In a forked child the pool still holds the parent's connections and runtime handles:
+        // dropping them could deregister sockets the parent is using. Leak them instead.
+        let slot = self
+            .transport
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if slot
+            .as_ref()
+            .is_some_and(|(owner, _)| *owner != runtime::pid())
+        {
+            std::mem::forget(slot.take());
+        }
+    }
+}

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::driver::AttemptRecord;
 
 /// Builds the exception for `error_json`, with the HTTP attempts attached (as `_attempts`, which
-/// the Python layer logs and removes).
+/// the Python layer logs and removes; absent when nothing was sent).
 pub fn to_pyerr(py: Python<'_>, error_json: &str, attempts: &[AttemptRecord]) -> PyErr {
     match build(py, error_json, attempts) {
         Ok(error) => error,
@@ -64,7 +64,9 @@ fn build(py: Python<'_>, error_json: &str, attempts: &[AttemptRecord]) -> PyResu
     )?;
     let message = text("message").unwrap_or_default();
     let instance = class.call((message,), Some(&kwargs))?;
-    instance.setattr("_attempts", attempts_to_py(py, attempts)?)?;
+    if !attempts.is_empty() {
+        instance.setattr("_attempts", attempts_to_py(py, attempts)?)?;
+    }
     Ok(PyErr::from_value(instance))
 }
 

@@ -8,9 +8,14 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use serde_json::Value;
 
+use crate::runtime;
+
 #[pyclass(frozen, module = "connectpsp._native")]
 pub struct NativeSandbox {
     handle: Mutex<Option<SandboxHandle>>,
+    /// The process that runs the server. A forked child (multiprocessing, a test that forks)
+    /// inherits this object but not the server thread: it must neither stop nor join it.
+    owner_pid: u32,
     base_url: String,
     /// (client_id, client_secret, application_token, crypto_token): sandbox credentials, meant
     /// for tests; the Python `Credentials` object masks the secrets in its repr.
@@ -80,6 +85,7 @@ impl NativeSandbox {
         );
         Ok(NativeSandbox {
             handle: Mutex::new(Some(handle)),
+            owner_pid: runtime::pid(),
             base_url,
             credentials,
         })
@@ -96,7 +102,7 @@ impl NativeSandbox {
         self.credentials.clone()
     }
 
-    /// Stops the server and waits for it (idempotent).
+    /// Stops the server and waits for it (idempotent; a no-op in a forked child).
     fn stop(&self, py: Python<'_>) {
         let handle = self
             .handle
@@ -104,12 +110,17 @@ impl NativeSandbox {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         if let Some(handle) = handle {
-            py.detach(move || handle.stop());
+            if self.owner_pid == runtime::pid() {
+                py.detach(move || handle.stop());
+            } else {
+                std::mem::forget(handle);
+            }
         }
     }
 
     #[getter]
     fn running(&self) -> bool {
+        // In a forked child this is the parent's server, still reachable.
         self.handle
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -118,5 +129,18 @@ impl NativeSandbox {
 
     fn __repr__(&self) -> String {
         format!("NativeSandbox(base_url={:?})", self.base_url)
+    }
+}
+
+impl Drop for NativeSandbox {
+    fn drop(&mut self) {
+        if self.owner_pid != runtime::pid() {
+            let handle = self
+                .handle
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            std::mem::forget(handle);
+        }
     }
 }

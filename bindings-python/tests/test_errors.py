@@ -149,6 +149,9 @@ def test_connection_error_with_unknown_outcome_then_safe_resubmit(sandbox: Sandb
         assert error.idempotency_key
         assert "re-submit" in str(error)
         again = c.cash_out.create(amount="4.20", external_reference=ref, payee=PAYEE, idempotency_key=error.idempotency_key)
+        # the same, without re-typing the call: the client remembers it with its key
+        resubmitted = c.resubmit(error)
+        assert resubmitted.transaction_id == again.transaction_id
     assert again.external_reference == ref
     assert [t["externalReference"] for t in sandbox.transactions()].count(ref) == 1
 

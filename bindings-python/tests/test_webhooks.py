@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import queue
 import threading
+import time
 from decimal import Decimal
 from typing import Any, Iterator
 
@@ -131,5 +132,10 @@ def test_cash_out_events(client: connectpsp.Client, sandbox: Sandbox, receiver: 
     assert event.event_type is EventType.CASHOUT_FAILED
     assert isinstance(event.data, CashOut)
     assert event.data.failure is not None and event.data.failure.code == "PIX_KEY_NOT_FOUND"
-    deliveries = [d for d in sandbox.webhook_deliveries() if d["transactionId"] == payout.transaction_id]
+    # the sandbox journals a delivery once the receiver's answer is in: poll briefly
+    deadline = time.monotonic() + 5
+    deliveries: list[dict[str, Any]] = []
+    while not deliveries and time.monotonic() < deadline:
+        deliveries = [d for d in sandbox.webhook_deliveries() if d["transactionId"] == payout.transaction_id]
+        time.sleep(0.02)
     assert deliveries and deliveries[0]["delivered"] is True

@@ -70,3 +70,17 @@ test("the remembered call does not travel with the error", async () => {
     assert.ok(!text.includes("12345678909"), text);
   }
 });
+
+test("a dropped refund resolves to the one refund", async () => {
+  const client = sb.client();
+  const charge = await client.cashIn.create({ amount: "40.00", externalReference: "js-refund-drop-1", payer: { name: "Ana", document: "12345678909" } });
+  await sb.control("POST", `/_sandbox/cash-in/${charge.transactionId}/pay`);
+  await sb.fault({ method: "POST", path: "/cash-in/*/refund", kind: "commit_then_drop", count: 3 });
+  const error = await client.cashIn
+    .refund(charge.transactionId, { reason: "CUSTOMER_REQUEST" })
+    .then(() => assert.fail("a dropped answer must throw"), (e) => e);
+  assert.equal(error.outcomeUnknown, true);
+  // A second refund would be refused (CASH_IN_ALREADY_REFUNDED): success means a replay.
+  const refunded = await client.resubmit(error);
+  assert.deepEqual([refunded.transactionId, refunded.status], [charge.transactionId, "REFUNDED"]);
+});

@@ -56,6 +56,23 @@ for (const status of [301, 302, 303, 307, 308]) {
   });
 }
 
+for (const status of [307, 308]) {
+  test(`a ${status} on the token exchange does not carry the secret elsewhere`, async () => {
+    // A following client would re-POST the body (the client secret) to the target.
+    const target = await localServer((req, res) => reply(res, 200, TOKEN));
+    const origin = await localServer((req, res) => reply(res, status, "", { location: target.url + req.url }));
+    try {
+      const client = new ConnectPSP({ ...CREDS, baseUrl: origin.url, maxRetries: 0, timeoutMs: 2000 });
+      await assert.rejects(client.account.balance(), (e) => e instanceof ConnectPSPError && e.status === status);
+      assert.deepEqual(origin.hits, ["POST /auth/token"]);
+      assert.deepEqual(target.hits, []);
+    } finally {
+      await origin.close();
+      await target.close();
+    }
+  });
+}
+
 function balanceOfSize(size) {
   const base = JSON.stringify({ ...BALANCE, pad: "" });
   return base.replace('"pad":""', `"pad":"${"x".repeat(size - base.length)}"`);

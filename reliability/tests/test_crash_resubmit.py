@@ -55,20 +55,22 @@ def test_sigkill_halfway_then_rerun_pays_each_reference_once(sandbox, tmp_path):
     # Halfway through, the job hangs right after each payout and before recording it: the
     # window where a crash leaves money moved that the job's own books do not show.
     first = start_job(sandbox, progress, "--stall-after", str(N // 2))
-    deadline = time.monotonic() + 60
-    while len(payroll_outs(sandbox)) < N // 2 + 4:
-        assert first.poll() is None, f"the job ended before it could be killed: {first.stderr.read()!r}"
-        assert time.monotonic() < deadline, "the job made no progress"
-        time.sleep(0.02)
-    first.send_signal(signal.SIGKILL)
+    try:
+        # Kill once every worker (4) hangs on a payout it made but did not record.
+        deadline = time.monotonic() + 60
+        while len(payroll_outs(sandbox)) < len(progress_lines(progress)) + 4 or len(progress_lines(progress)) < N // 2:
+            assert first.poll() is None, f"the job ended before it could be killed: {first.stderr.read()!r}"
+            assert time.monotonic() < deadline, "the job made no progress"
+            time.sleep(0.02)
+    finally:
+        first.send_signal(signal.SIGKILL)
     assert first.wait(timeout=10) == -signal.SIGKILL
 
     # Really halfway, and really inside the window: payouts made that the progress file lacks
     # (what a restart driven by the progress file with fresh keys would pay twice).
     made_before_restart = {t["externalReference"] for t in payroll_outs(sandbox)}
     recorded = len(progress_lines(progress))
-    assert recorded == N // 2
-    assert N // 2 < len(made_before_restart) < N, len(made_before_restart)
+    assert N // 2 <= recorded < len(made_before_restart) < N, (recorded, len(made_before_restart))
 
     second = start_job(sandbox, progress)
     assert second.wait(timeout=120) == 0, second.stderr.read()

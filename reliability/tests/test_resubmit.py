@@ -105,3 +105,19 @@ def test_the_remembered_call_does_not_travel_with_the_error(sandbox):
     # The parameters (documents, keys) are not attributes of the exception, nor in its pickle.
     assert "12345678909" not in repr(vars(error))
     assert b"12345678909" not in pickle.dumps(error)
+
+
+def test_a_dropped_refund_resolves_to_the_one_refund(sandbox, client):
+    charge = client.cash_in.create(amount="40.00", external_reference="refund-drop-1",
+                                   payer={"name": "Ana", "document": "12345678909"})
+    sandbox.control("POST", f"/_sandbox/cash-in/{charge.transaction_id}/pay")
+    sandbox.add_fault(method="POST", path="/cash-in/*/refund", kind="commit_then_drop", count=3)
+    with pytest.raises(connectpsp.ConnectionError) as caught:
+        client.cash_in.refund(charge.transaction_id, reason="CUSTOMER_REQUEST")
+    assert caught.value.outcome_unknown
+    # A second refund would be refused (CASH_IN_ALREADY_REFUNDED): success means a replay.
+    refunded = client.resubmit(caught.value)
+    assert isinstance(refunded, connectpsp.models.CashIn)
+    assert (refunded.transaction_id, refunded.status) == (charge.transaction_id, "REFUNDED")
+    [row] = [t for t in sandbox.transactions() if t["transactionId"] == charge.transaction_id]
+    assert row["status"] == "REFUNDED"

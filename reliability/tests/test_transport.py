@@ -221,3 +221,16 @@ def test_tls_is_rustls_with_standard_roots_and_no_openssl():
     assert "rustls" in crates
     assert crates & {"webpki-roots", "rustls-platform-verifier"}, "no standard root store"
     assert not crates & {"native-tls", "openssl", "openssl-sys"}
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_redirected_token_exchange_does_not_carry_the_secret_elsewhere(status):
+    # 307/308 would make a following client re-POST the body (the client secret) to the target.
+    with serve(lambda h: answer(h, 200, json.dumps(TOKEN).encode())) as (target_url, target):
+        with serve(lambda h: answer(h, status, b"", {"Location": target_url + h.path})) as (url, origin):
+            client = connectpsp.Client(**CREDS, base_url=url, max_retries=0, timeout=2.0)
+            with pytest.raises(connectpsp.ConnectPSPError) as caught:
+                client.account.balance()
+    assert caught.value.status == status
+    assert origin.hits == ["POST /auth/token"]
+    assert target.hits == []

@@ -144,16 +144,8 @@ def tuple_of(convert: Converter) -> Converter:
     return lambda values: tuple(convert(v) for v in values)
 
 
-def enum_of(cls: type[Enum]) -> Converter:
-    return cls
-
-
 def as_str(value: Any) -> str:
     return str(value)
-
-
-def as_int(value: Any) -> int:
-    return int(value)
 
 
 def as_bool(value: Any) -> bool:

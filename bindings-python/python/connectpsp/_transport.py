@@ -10,13 +10,14 @@ the core refuses (the binding sets ``float_amounts: false``), typed request obje
 from __future__ import annotations
 
 import json
-import logging
 from decimal import Decimal
 from typing import Any, Mapping, Optional, Sequence, Tuple
 
 from ._model_base import Model
 
-logger = logging.getLogger("connectpsp")
+# `logging` is imported on the first logged call, not at import: it is a quarter of the
+# package's import time and many processes never log at DEBUG/INFO.
+DEBUG, INFO = 10, 20
 
 #: What the native side reports for each HTTP attempt:
 #: (method, path, status or None, elapsed ms, attempt number, idempotency key or None, failure kind or None)
@@ -47,11 +48,16 @@ def decode_outcome(outcome_json: str) -> dict[str, Any]:
 def log_attempts(attempts: Sequence[Attempt]) -> None:
     """One line per HTTP attempt. Paths carry only transaction ids; no body or header is logged,
     so no secret and no document can appear."""
-    if not attempts or not logger.isEnabledFor(logging.INFO):
+    if not attempts:
+        return
+    import logging
+
+    logger = logging.getLogger("connectpsp")
+    if not logger.isEnabledFor(INFO):
         return
     for method, path, status, elapsed_ms, attempt, key, failure in attempts:
         ok = status is not None and status < 400
-        level = logging.DEBUG if ok else logging.INFO
+        level = DEBUG if ok else INFO
         if not logger.isEnabledFor(level):
             continue
         logger.log(
