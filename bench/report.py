@@ -166,8 +166,8 @@ def render(results: dict[str, Any]) -> str:
         add(client_row(sdk_label, sdk, sdk, ceiling, True))
         for peer_key, peer_label in peers:
             add(client_row(peer_label, rows.get(peer_key), sdk, ceiling, False))
-        if "sdk_alt" in rows:  # run.py --alt-python: a candidate build, compared with the SDK as built
-            add(client_row(f"{sdk_label}, candidate build (`--alt-python`)", rows["sdk_alt"], sdk, ceiling, False))
+        if "sdk_alt" in rows:  # run.py --alt-python / --alt-node-dir: a candidate build, beside the SDK as built
+            add(client_row(f"{sdk_label}, candidate build (not the tree's)", rows["sdk_alt"], sdk, ceiling, False))
         add("")
         if key == "py_threads":
             single = scenarios.get("py_sync", {})

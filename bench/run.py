@@ -403,6 +403,9 @@ def main() -> None:
     parser.add_argument(
         "--alt-python", default="", help="an interpreter with a candidate SDK build, run as one more async client"
     )
+    parser.add_argument(
+        "--alt-node-dir", default="", help="a copy of bench/js with a candidate npm build, run as one more JS client"
+    )
     parser.add_argument("--quick", action="store_true", help="small counts: checks the pipeline, not the speed")
     parser.add_argument(
         "--only",
@@ -501,10 +504,14 @@ def main() -> None:
                 for name in ("sdk", "requests", "httpx")
             }, latency_ms=GIL_LATENCY_MS)  # fmt: skip
         if wanted("js"):
-            scenarios["js_async"] = rounds_of(sandbox, run_id, args.rounds, {
+            clients = {
                 name: (["node", "scenario.mjs", "async", "--client", name, "--calls", str(n_async), "--concurrency", str(c)], js_dir)
                 for name in ("sdk", "fetch", "undici")
-            })  # fmt: skip
+            }  # fmt: skip
+            if args.alt_node_dir:
+                # A copy of bench/js whose node_modules holds a candidate build of the package.
+                clients["sdk_alt"] = (clients["sdk"][0], Path(args.alt_node_dir))
+            scenarios["js_async"] = rounds_of(sandbox, run_id, args.rounds, clients)
         if wanted("rss"):
             log("rss: one client, three runs")
             scenarios["rss"] = {

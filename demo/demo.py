@@ -304,6 +304,7 @@ def main() -> int:
         return 1
     finally:
         receiver.close()
+        client.close()
 
 
 if __name__ == "__main__":

@@ -73,6 +73,12 @@ impl WasmSession {
         })
     }
 
+    /// The base URL the core settled on (the options' baseUrl, or the environment's).
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.config.base_url().to_owned()
+    }
+
     /// Verifies a webhook with this client's cryptoToken and returns the event JSON.
     #[wasm_bindgen(js_name = constructEvent)]
     pub fn construct_event(&self, payload: &[u8], signature: &str) -> Result<String, JsValue> {

@@ -106,7 +106,6 @@ export class ConnectPSP {
     for (const [key, value] of Object.entries(options)) {
       if (!JS_ONLY_OPTIONS.has(key) && value !== undefined) config[key] = value;
     }
-    config.baseUrl ??= PRODUCTION;
     config.binding = "js";
     config.bindingVersion = VERSION;
     config.naming = "camel";
@@ -118,7 +117,7 @@ export class ConnectPSP {
       throw toSdkError(error);
     }
     this.#session = session;
-    this.baseUrl = String(config.baseUrl).replace(/\/+$/, "");
+    this.baseUrl = session.baseUrl;
 
     const fetchFn = resolveFetch(options.fetch);
     const ctx: DriverContext = { session, fetch: fetchFn, tokenSignal: new TokenSignal() };

@@ -21,6 +21,8 @@ export type CoreStep =
   | { type: "done"; ok: boolean; json: string };
 
 export interface CoreSession {
+  /** The base URL the core settled on (staging unless production or a URL was given). */
+  readonly baseUrl: string;
   /** Verifies a webhook with the session's cryptoToken; returns the event JSON. */
   constructEvent(payload: Uint8Array, signature: string): string;
   free(): void;

@@ -27,7 +27,7 @@ export interface ConnectPSPOptions {
   /** Signs cash-out, refund and rebalance calls and verifies webhooks. */
   cryptoToken: string | undefined;
   /** `ConnectPSP.PRODUCTION`, `ConnectPSP.STAGING` or the sandbox (`http://127.0.0.1:…`).
-   * Defaults to production. https only, except loopback. */
+   * Defaults to staging: production must be named. https only, except loopback. */
   baseUrl?: string;
   /** Budget of one HTTP attempt (default 30 000). */
   timeoutMs?: number;

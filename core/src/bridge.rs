@@ -96,12 +96,8 @@ fn config_from_value(value: Value, naming: Naming) -> Result<Config, Error> {
                 "must be \"production\" or \"staging\" (or give baseUrl)",
             ));
         }
-        (None, None) => {
-            return Err(Error::validation(
-                "baseUrl",
-                "is required (or give environment)",
-            ));
-        }
+        // Staging unless production is named: an SDK must never move real money by default.
+        (None, None) => STAGING_URL.to_owned(),
     };
     let mut config = Config::new(
         PRODUCTION_URL,

@@ -46,6 +46,13 @@ fn config_accepts_both_namings_and_refuses_insecure_http() {
     assert_eq!(config.max_retries, 4);
     assert_eq!(config.base_url(), "https://api.homologacao.connectpsp.com");
 
+    // Neither baseUrl nor environment: staging, never production by default.
+    let unnamed = r#"{"clientId":"1","clientSecret":"s","applicationToken":"a","cryptoToken":"c"}"#;
+    assert_eq!(
+        config_from_json(unnamed).unwrap().base_url(),
+        "https://api.homologacao.connectpsp.com"
+    );
+
     let insecure = r#"{"baseUrl":"http://api.example.com","clientId":"1","clientSecret":"s","applicationToken":"a","cryptoToken":"c"}"#;
     let error = config_from_json(insecure).unwrap_err();
     assert_eq!(error.field.as_deref(), Some("baseUrl"));

@@ -1,6 +1,7 @@
 // Quickstart (CommonJS): the same flow as quickstart.mjs, for `require` code bases.
 //
 //   node examples/js/quickstart.cjs     (same environment variables as quickstart.mjs)
+const { randomUUID } = require("node:crypto");
 const { ConnectPSP, InsufficientFundsError } = require("connectpsp");
 
 async function main() {
@@ -12,7 +13,7 @@ async function main() {
     cryptoToken: env.CONNECTPSP_CRYPTO_TOKEN,
     baseUrl: env.CONNECTPSP_BASE_URL ?? ConnectPSP.STAGING,
   });
-  const order = crypto.randomUUID().slice(0, 12);
+  const order = randomUUID().slice(0, 12); // your own order id; external references are unique
 
   const cashIn = await client.cashIn.create({
     amount: "150.50",

@@ -4,6 +4,7 @@
 //   export CONNECTPSP_CLIENT_ID=... CONNECTPSP_CLIENT_SECRET=...
 //   export CONNECTPSP_APPLICATION_TOKEN=... CONNECTPSP_CRYPTO_TOKEN=...
 //   node examples/js/quickstart.mjs
+import { randomUUID } from "node:crypto";
 import { ConnectPSP, InsufficientFundsError } from "connectpsp";
 
 const env = process.env;
@@ -14,7 +15,7 @@ const client = new ConnectPSP({
   cryptoToken: env.CONNECTPSP_CRYPTO_TOKEN,
   baseUrl: env.CONNECTPSP_BASE_URL ?? ConnectPSP.STAGING,
 });
-const order = crypto.randomUUID().slice(0, 12); // your own order id; external references are unique
+const order = randomUUID().slice(0, 12); // your own order id; external references are unique
 
 // A PIX charge: show the copia-e-cola (or the QR image) to the payer.
 const cashIn = await client.cashIn.create({

@@ -1,6 +1,6 @@
 // Drives examples/js/edge_worker.mjs the way an edge runtime does: builds Request objects, calls
 // the module's fetch handler with an `env` of bindings, and checks the Responses.
-import { createHmac } from "node:crypto"; // only the harness signs; the worker itself is web-only
+import { createHmac, randomUUID } from "node:crypto"; // only the harness uses Node APIs; the worker is web-only
 import worker from "../js/edge_worker.mjs";
 
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("CONNECTPSP_")));
@@ -27,7 +27,7 @@ expect(res.status === 400, `tampered webhook answered ${res.status}`);
 
 const payout = (input) =>
   worker.fetch(new Request(`${base}/payouts`, { method: "POST", body: JSON.stringify(input), headers: { "content-type": "application/json" } }), env);
-const input = { amount: "25.00", reference: `edge-${crypto.randomUUID()}`, name: "Maria Silva", document: "12345678909", pixKeyType: "EMAIL", pixKey: "maria@example.com" };
+const input = { amount: "25.00", reference: `edge-${randomUUID()}`, name: "Maria Silva", document: "12345678909", pixKeyType: "EMAIL", pixKey: "maria@example.com" };
 res = await payout(input);
 const first = await res.json();
 expect(res.status === 202 && first.status === "PROCESSING" && first.amount === "25.00", `payout: ${res.status} ${JSON.stringify(first)}`);
@@ -36,7 +36,7 @@ res = await payout(input);
 const again = await res.json();
 expect(again.transactionId === first.transactionId, `retry created another payout: ${JSON.stringify(again)}`);
 // Bad input is refused before anything is sent.
-res = await payout({ ...input, amount: "1.234", reference: `edge-${crypto.randomUUID()}` });
+res = await payout({ ...input, amount: "1.234", reference: `edge-${randomUUID()}` });
 expect(res.status === 422 && (await res.json()).error === "ValidationError", `bad amount answered ${res.status}`);
 res = await worker.fetch(new Request(`${base}/nowhere`), env);
 expect(res.status === 404, "unknown route");
