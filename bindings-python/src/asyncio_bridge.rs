@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
@@ -80,17 +80,6 @@ pub fn _drain(py: Python<'_>) {
     });
 }
 
-/// Runs on the event loop thread (scheduled with `call_soon_threadsafe`); a future that was
-/// cancelled meanwhile is left alone.
-#[pyfunction]
-fn _complete(future: &Bound<'_, PyAny>, ok: bool, value: &Bound<'_, PyAny>) -> PyResult<()> {
-    if future.call_method0("done")?.extract::<bool>()? {
-        return Ok(());
-    }
-    future.call_method1(if ok { "set_result" } else { "set_exception" }, (value,))?;
-    Ok(())
-}
-
 /// The done-callback of the asyncio future: aborts the tokio task when the future was
 /// cancelled (and is a no-op after a normal completion).
 #[pyclass(frozen)]
@@ -110,6 +99,96 @@ impl AbortOnCancel {
     }
 }
 
+/// Builds a finished call's Python value, on the loop thread.
+type Settle = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+
+/// One finished call waiting for the loop thread: its future and how to build its value.
+struct Completion {
+    future: Py<PyAny>,
+    settle: Settle,
+}
+
+/// The calls of one event loop that finished and wait for the loop thread.
+///
+/// Scheduling every completion with its own `call_soon_threadsafe` costs a GIL acquisition on
+/// a runtime thread, a self-pipe write and a loop wake-up per call; under load the runtime
+/// threads then contend with the loop thread for the GIL. Here only the completion that finds
+/// the queue empty schedules a drain; the loop thread settles the whole batch and builds the
+/// Python values itself.
+struct Completions {
+    pending: Mutex<Vec<Completion>>,
+}
+
+/// What a runtime thread needs to schedule a drain: the loop and the drainer of its queue.
+struct Scheduler {
+    queue: Arc<Completions>,
+    event_loop: Py<PyAny>,
+    drainer: Py<PyAny>,
+}
+
+#[pyclass(frozen)]
+struct Drainer(Arc<Completions>);
+
+#[pymethods]
+impl Drainer {
+    fn __call__(&self, py: Python<'_>) {
+        let batch = std::mem::take(
+            &mut *self
+                .0
+                .pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for completion in batch {
+            // One future's failure must not strand the rest of the batch.
+            if let Err(error) = settle(py, completion) {
+                error.write_unraisable(py, None);
+            }
+        }
+    }
+}
+
+fn settle(py: Python<'_>, completion: Completion) -> PyResult<()> {
+    let future = completion.future.bind(py);
+    // A future cancelled meanwhile is left alone (its task was aborted).
+    if future.call_method0("done")?.extract::<bool>()? {
+        return Ok(());
+    }
+    match (completion.settle)(py) {
+        Ok(value) => future.call_method1("set_result", (value,))?,
+        Err(error) => future.call_method1("set_exception", (error.into_value(py),))?,
+    };
+    Ok(())
+}
+
+thread_local! {
+    /// The scheduler of the loop running on this thread (one loop per thread at a time; a new
+    /// loop, e.g. the next `asyncio.run`, gets a new one).
+    static SCHEDULER: std::cell::RefCell<Option<Arc<Scheduler>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn scheduler_for(py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Scheduler>> {
+    SCHEDULER.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if let Some(scheduler) = slot.as_ref()
+            && scheduler.event_loop.bind(py).is(event_loop)
+        {
+            return Ok(scheduler.clone());
+        }
+        let queue = Arc::new(Completions {
+            pending: Mutex::new(Vec::new()),
+        });
+        let drainer = Py::new(py, Drainer(queue.clone()))?.into_any();
+        let scheduler = Arc::new(Scheduler {
+            queue,
+            event_loop: event_loop.clone().unbind(),
+            drainer,
+        });
+        *slot = Some(scheduler.clone());
+        Ok(scheduler)
+    })
+}
+
 /// Spawns `work` on `runtime` and returns an asyncio future of the running loop that
 /// resolves with `convert`'s value (or raises its error).
 pub fn spawn<'py, T, W, C>(
@@ -124,39 +203,45 @@ where
     C: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
 {
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+    let scheduler = scheduler_for(py, &event_loop)?;
     let future = event_loop.call_method0("create_future")?;
-    let loop_ref = event_loop.unbind();
     let future_ref = future.clone().unbind();
 
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let guard = InFlight(id);
-    // Count, spawn and register under the lock: the task's guard removes its entry under the
-    // same lock, so it can never run before the entry exists.
     let mut slot = TASKS.lock().unwrap_or_else(PoisonError::into_inner);
     let task = runtime.spawn(async move {
         let _guard = guard;
         let output = work.await;
-        Python::attach(move |py| {
-            let (ok, value) = match convert(py, output) {
-                Ok(value) => (true, value.into_bound(py)),
-                Err(error) => (false, error.into_value(py).into_bound(py).into_any()),
-            };
-            let scheduled = wrap_pyfunction!(_complete, py).and_then(|complete| {
-                loop_ref.bind(py).call_method1(
-                    "call_soon_threadsafe",
-                    (complete, future_ref.bind(py), ok, value),
-                )
-            });
-            if let Err(error) = scheduled {
-                // The loop was closed before the answer came: nobody is waiting any more.
-                if !error.is_instance_of::<pyo3::exceptions::PyRuntimeError>(py) {
+        let completion = Completion {
+            future: future_ref,
+            settle: Box::new(move |py| convert(py, output)),
+        };
+        let first = {
+            let mut pending = scheduler
+                .queue
+                .pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            pending.push(completion);
+            pending.len() == 1
+        };
+        if first {
+            Python::attach(|py| {
+                let scheduled = scheduler
+                    .event_loop
+                    .bind(py)
+                    .call_method1("call_soon_threadsafe", (scheduler.drainer.bind(py),));
+                if let Err(error) = scheduled
+                    && !error.is_instance_of::<pyo3::exceptions::PyRuntimeError>(py)
+                {
                     error.write_unraisable(py, None);
                 }
-            }
-            // Drop the Python references while attached.
-            drop((loop_ref, future_ref));
-        });
-        // `_guard` drops here, after the last touch of Python.
+                drop(scheduler);
+            });
+        } else {
+            drop(scheduler);
+        }
     });
     let abort = task.abort_handle();
     let tasks = this_process(&mut slot);

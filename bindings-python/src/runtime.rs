@@ -36,6 +36,17 @@ pub fn get() -> std::io::Result<Arc<Runtime>> {
             // every pre-forked worker process.
             .worker_threads(2)
             .thread_name("connectpsp-io")
+            // Each runtime thread gets one Python thread state for its whole life, GIL
+            // released. Without it every `Python::attach` on a runtime thread creates and
+            // deletes a thread state (mmap + munmap of its 16 KB data stack, a TLB shootdown
+            // across cores) once per completed call: half the async client's CPU per call
+            // (measured in docs/benchmarks.md, bench/README.md).
+            .on_thread_start(|| unsafe {
+                if pyo3::ffi::Py_IsInitialized() != 0 {
+                    pyo3::ffi::PyGILState_Ensure();
+                    pyo3::ffi::PyEval_SaveThread();
+                }
+            })
             .enable_io()
             .enable_time()
             .build()?,
