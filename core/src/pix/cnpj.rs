@@ -6,7 +6,7 @@
 //! ASCII code minus 48, so digits keep 0–9 and letters become A=17 … Z=42. Numeric CNPJs
 //! therefore keep their check digits.
 
-use super::modulus11::check_digit;
+use super::modulus11::two_check_digits;
 
 /// Length of a CNPJ without punctuation.
 pub const LEN: usize = 14;
@@ -46,10 +46,7 @@ pub fn char_value(c: u8) -> u32 {
 pub fn check_digits(body: &[u32]) -> [u32; 2] {
     const W1: [u32; 12] = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
     const W2: [u32; 13] = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
-    let d1 = check_digit(body, &W1);
-    let mut with_d1 = body.to_vec();
-    with_d1.push(d1);
-    [d1, check_digit(&with_d1, &W2)]
+    two_check_digits(body, &W1, &W2)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! CPF (Cadastro de Pessoas Físicas): 11 digits, the last two are modulus-11 check digits.
 
-use super::modulus11::check_digit;
+use super::modulus11::two_check_digits;
 
 /// Length of a CPF without punctuation.
 pub const LEN: usize = 11;
@@ -26,10 +26,7 @@ pub fn is_valid(cpf: &str) -> bool {
 pub fn check_digits(body: &[u32]) -> [u32; 2] {
     const W1: [u32; 9] = [10, 9, 8, 7, 6, 5, 4, 3, 2];
     const W2: [u32; 10] = [11, 10, 9, 8, 7, 6, 5, 4, 3, 2];
-    let d1 = check_digit(body, &W1);
-    let mut with_d1 = body.to_vec();
-    with_d1.push(d1);
-    [d1, check_digit(&with_d1, &W2)]
+    two_check_digits(body, &W1, &W2)
 }
 
 #[cfg(test)]

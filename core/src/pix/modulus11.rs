@@ -10,6 +10,15 @@ pub(crate) fn check_digit(values: &[u32], weights: &[u32]) -> u32 {
     }
 }
 
+/// The two check digits of CPF and CNPJ: the first over `body` with `w1`, the second over
+/// `body` followed by the first with `w2` (one weight longer).
+pub(crate) fn two_check_digits(body: &[u32], w1: &[u32], w2: &[u32]) -> [u32; 2] {
+    let d1 = check_digit(body, w1);
+    let mut with_d1 = body.to_vec();
+    with_d1.push(d1);
+    [d1, check_digit(&with_d1, w2)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::check_digit;
