@@ -157,11 +157,8 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if self.outcome_unknown {
-            f.write_str(" (outcome unknown: re-submit with the same idempotency key)")?;
-        }
-        Ok(())
+        // The driver already wrote what to do about an unknown outcome into the message.
+        f.write_str(&self.message)
     }
 }
 

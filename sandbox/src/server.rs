@@ -58,9 +58,15 @@ impl Service<Request<Incoming>> for Gateway {
 
     fn call(&mut self, request: Request<Incoming>) -> Self::Future {
         let gateway = self.clone();
-        Box::pin(async move { gateway.handle(request).await })
+        // Spawned, so a request whose client gave up (a timeout) still runs to its end, as on
+        // a real server: the payout happens although nobody reads the answer.
+        let task = tokio::spawn(gateway.handle(request));
+        Box::pin(async move { task.await.unwrap_or(Err(Dropped)) })
     }
 }
+
+/// The largest request body the latency fault buffers (the API's bodies are a few KB).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 async fn route(router: Router, request: Request<Incoming>) -> Response<Body> {
     match router.oneshot(request.map(Body::new)).await {
@@ -97,8 +103,21 @@ impl Gateway {
                 retry_after_seconds,
             }) => ApiError::rate_limited(retry_after_seconds).into_response(),
             Some(Action::Latency { ms }) => {
+                // Read the body first: the client may hang up during the wait, and the
+                // request must still be carried out afterwards.
+                let (parts, body) = request.into_parts();
+                let body = axum::body::to_bytes(Body::new(body), MAX_BODY_BYTES)
+                    .await
+                    .unwrap_or_default();
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                route(self.router, request).await
+                match self
+                    .router
+                    .oneshot(Request::from_parts(parts, Body::from(body)))
+                    .await
+                {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
             }
             Some(Action::CommitThenDrop) | None => route(self.router, request).await,
         };
