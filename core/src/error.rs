@@ -157,8 +157,22 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The driver already wrote what to do about an unknown outcome into the message.
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        if self.outcome_unknown {
+            // The one place that tells the caller what to do about an unknown outcome.
+            match &self.idempotency_key {
+                Some(key) => write!(
+                    f,
+                    " (outcome unknown: the request may have been processed; re-submit with \
+                     the same idempotency key {key}, never a new one)"
+                )?,
+                None => f.write_str(
+                    " (outcome unknown: the request may have been processed; it is safe to send \
+                     it again)",
+                )?,
+            }
+        }
+        Ok(())
     }
 }
 

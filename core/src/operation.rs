@@ -554,18 +554,8 @@ impl Operation {
             error.retry_after_ms = self.last_retry_after_ms;
         }
         if outcome_unknown {
+            // The advice is written by Error's Display, from the key set above.
             error.outcome_unknown = true;
-            error.message = match &error.idempotency_key {
-                Some(key) => format!(
-                    "{}; the request may have been processed: re-submit with the same \
-                     idempotency key {key}, never a new one",
-                    error.message
-                ),
-                None => format!(
-                    "{}; the request may have been processed: it is safe to send it again",
-                    error.message
-                ),
-            };
         }
         error
     }
