@@ -14,7 +14,7 @@ WASM_PKG := $(WASM_DIR)/pkg
 WASM_STAGE := $(WASM_PKG)/.stage
 WASM_RAW := $(CARGO_TARGET_DIR)/$(WASM_TARGET)/release-wasm/connectpsp_wasm.wasm
 WASM_BINDGEN := $(TOOLS)/bin/wasm-bindgen
-# npm binaryen, never Debian's wasm-opt (its output fails to load: toolchain-probe.md).
+# npm binaryen, never Debian's wasm-opt (version 108: its output fails to load).
 WASM_OPT := $(TOOLS)/node_modules/.bin/wasm-opt
 TSC := $(TOOLS)/node_modules/.bin/tsc
 WASM_VERSION = $(shell node -p 'require("./$(WASM_DIR)/package.json").version')
