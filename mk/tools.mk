@@ -5,8 +5,8 @@
 # wasm-bindgen-cli must be exactly the version of the `wasm-bindgen` crate in Cargo.lock, or the
 # generated glue does not match the module (0.2.130 until the wasm crate lands in the lockfile).
 WASM_BINDGEN_VERSION := $(or $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock 2>/dev/null | head -n1),0.2.130)
-# wasm-opt from npm: Debian's binaryen 108 emits modules that fail to load in Node
-# ("invalid section"); npm's binaryen 132 is current.
+# wasm-opt from npm: Debian's binaryen 108 emits modules that fail to load
+# ("WebAssembly.Table.set(): Argument 1 is invalid for table" on the externref table).
 BINARYEN_VERSION := 132.0.0
 MATURIN_VERSION := 1.16.0
 # npm manifests whose dependencies are installed once into $(TOOLS)/node_modules.
