@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorKind};
 use crate::http::{FailureKind, HttpRequest, HttpResponse, TransportFailure};
 use crate::idempotency::IdempotencyKey;
 use crate::model::account::{Balance, Rebalance, RebalanceResult};
-use crate::model::cash_in::{CashIn, CreateCashIn, RefundCashIn};
+use crate::model::cash_in::{CashIn, CreateCashIn, Refund, RefundCashIn};
 use crate::model::cash_out::{CashOut, CreateCashOut};
 use crate::retry::{self, Jitter, StatusClass};
 
@@ -110,6 +110,8 @@ impl Call {
 #[serde(untagged)]
 pub enum Reply {
     CashIn(CashIn),
+    /// The `202` of a refund: less than a whole cash-in is documented (model::refund).
+    Refund(Refund),
     CashOut(CashOut),
     Balance(Balance),
     Rebalance(RebalanceResult),

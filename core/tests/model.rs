@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use connectpsp_core::idempotency::IdempotencyKey;
 use connectpsp_core::model::account::{Balance, Rebalance, RebalanceResult};
 use connectpsp_core::model::auth::{TokenRequest, TokenResponse};
-use connectpsp_core::model::cash_in::{CashIn, CashInStatus, CreateCashIn, RefundCashIn};
+use connectpsp_core::model::cash_in::{CashIn, CashInStatus, CreateCashIn, Refund, RefundCashIn};
 use connectpsp_core::model::cash_out::{CashOut, CashOutStatus, CreateCashOut};
 use connectpsp_core::model::problem::Problem;
 use connectpsp_core::model::webhook::{EventData, EventType, WebhookEvent};
@@ -37,13 +37,12 @@ fn canonical(value: &Value) -> Value {
         ),
         Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
         Value::Number(number) => {
+            // By value, whatever the spelling (`10.00`, `1.0E1`): in centavos when it is one.
             let text = number.to_string();
-            let text = if text.contains('.') {
-                text.trim_end_matches('0').trim_end_matches('.').to_owned()
-            } else {
-                text
-            };
-            Value::String(format!("number:{text}"))
+            match connectpsp_core::money::SignedAmount::parse_field("n", &text) {
+                Ok(amount) => Value::String(format!("centavos:{}", amount.centavos())),
+                Err(_) => Value::String(format!("number:{text}")),
+            }
         }
         other => other.clone(),
     }
@@ -74,6 +73,7 @@ fn check_example(type_name: &str, value: &Value) -> Result<Value, Error> {
         "Rebalance" => request::<Rebalance>(value, Rebalance::validate),
         "TokenResponse" => response::<TokenResponse>(value),
         "CashIn" => response::<CashIn>(value),
+        "Refund" => response::<Refund>(value),
         "CashOut" => response::<CashOut>(value),
         "Balance" => response::<Balance>(value),
         "RebalanceResult" => response::<RebalanceResult>(value),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use connectpsp_core::money::with_amounts_as_strings;
+use connectpsp_core::money::{SignedAmount, with_amounts_as_strings};
 use connectpsp_core::{Amount, ErrorKind};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -67,6 +67,16 @@ fn invalid_vectors_are_refused_with_a_message_that_says_why() {
         let text = case["text"].as_str().unwrap();
         let fragment = case["messageContains"].as_str().unwrap();
 
+        if case["stage"] == "request" {
+            // A legal wire amount (a balance may be larger), refused only as a request amount.
+            let parsed = Amount::parse_field("payer.amount", text).unwrap();
+            assert_eq!(Some(parsed.centavos()), case["centavos"].as_i64(), "{text}");
+            let err = parsed.require_request_range("payer.amount").unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("payer.amount"), "{text}");
+            assert!(err.message.contains(fragment), "{text:?}: {}", err.message);
+            continue;
+        }
+        assert_eq!(case["stage"], "parse", "{text}");
         let err = Amount::parse_field("payer.amount", text).expect_err(text);
         assert_eq!(err.kind, ErrorKind::Validation, "{text}");
         assert_eq!(err.field.as_deref(), Some("payer.amount"), "{text}");
@@ -95,6 +105,44 @@ fn invalid_vectors_are_refused_with_a_message_that_says_why() {
             );
         }
     }
+}
+
+#[test]
+fn balance_vectors_are_signed_and_unbounded() {
+    let vectors = vectors();
+    let balances = cases(&vectors, "balances");
+    assert!(balances.len() >= 5);
+    for case in balances {
+        let text = case["text"].as_str().unwrap();
+        let centavos = case["centavos"].as_i64().unwrap();
+        let from_number: SignedAmount = serde_json::from_str(text).unwrap();
+        assert_eq!(from_number.centavos(), centavos, "{text}");
+        let from_string: SignedAmount = serde_json::from_value(Value::String(text.into())).unwrap();
+        assert_eq!(from_string, from_number, "{text}");
+        assert_eq!(from_number.to_string(), case["formatted"].as_str().unwrap());
+        assert_eq!(
+            serde_json::to_string(&from_number).unwrap(),
+            case["formatted"].as_str().unwrap()
+        );
+    }
+}
+
+#[test]
+fn huge_exponents_are_refused_without_expanding() {
+    // A million-digit exponent and a billion-fold shift: refused at once, by arithmetic.
+    let exponent = "9".repeat(1_000_000);
+    for text in [
+        format!("1e{exponent}"),
+        format!("1e-{exponent}"),
+        "1e999999999".to_owned(),
+    ] {
+        assert!(Amount::parse(&text).is_err());
+        assert!(serde_json::from_str::<SignedAmount>(&text).is_err());
+    }
+    assert_eq!(
+        Amount::parse(&format!("0e{exponent}")).unwrap(),
+        Amount::ZERO
+    );
 }
 
 #[test]
@@ -157,7 +205,7 @@ proptest! {
     }
 
     #[test]
-    fn three_or_more_decimals_are_always_refused(reais in 0u64..1_000_000u64, fraction in "[0-9]{3,8}") {
+    fn a_fraction_of_a_centavo_is_always_refused(reais in 0u64..1_000_000u64, fraction in "[0-9]{2,7}[1-9]") {
         let text = format!("{reais}.{fraction}");
         let err = Amount::parse(&text).unwrap_err();
         prop_assert!(err.message.contains("at most two decimal places"), "{}", err.message);
@@ -172,6 +220,24 @@ proptest! {
     #[test]
     fn checked_add_matches_integer_addition(a in 0i64..=Amount::MAX.centavos(), b in 0i64..=Amount::MAX.centavos()) {
         let sum = Amount::from_centavos(a).unwrap().checked_add(Amount::from_centavos(b).unwrap());
-        prop_assert_eq!(sum.map(Amount::centavos), Some(a + b).filter(|&s| s <= Amount::MAX.centavos()));
+        prop_assert_eq!(sum.map(Amount::centavos), a.checked_add(b));
+    }
+
+    #[test]
+    fn every_exponent_spelling_of_an_amount_reads_the_same(centavos in 1i64..=Amount::MAX.centavos(), zeros in 0usize..25) {
+        let expected = Amount::from_centavos(centavos).unwrap();
+        let digits = centavos.to_string();
+        // The centavos with extra zeros and a negative exponent: 15050000e-5 is 150.50.
+        let padded = format!("{digits}{}e-{}", "0".repeat(zeros), 2 + zeros);
+        prop_assert_eq!(Amount::parse(&padded).unwrap(), expected);
+        // Scientific notation: 1.505E2 is 150.50.
+        let exponent = digits.len() as i64 - 3;
+        let scientific = if digits.len() > 1 {
+            format!("{}.{}E{exponent}", &digits[..1], &digits[1..])
+        } else {
+            format!("{digits}E{exponent}")
+        };
+        prop_assert_eq!(Amount::parse(&scientific).unwrap(), expected);
+        prop_assert_eq!(serde_json::from_str::<Amount>(&scientific).unwrap(), expected);
     }
 }

@@ -56,8 +56,10 @@ fn run() -> Result<(), Error> {
     println!("balance: transactional R$ {available}");
 
     let payout = Amount::parse("12.34")?;
-    if available < payout {
-        let target = payout.checked_add(available).unwrap_or(payout);
+    if available < payout.into() {
+        // Top up to the payout plus what is there (an overdrawn balance counts as nothing).
+        let there = Amount::from_centavos(available.centavos().max(0))?;
+        let target = payout.checked_add(there).unwrap_or(payout);
         let request = parse_request_str(&format!(r#"{{"targetAmount": {target}}}"#))?;
         execute(&mut session, Call::Rebalance { request })?;
         println!("rebalanced: transactional target R$ {target}");

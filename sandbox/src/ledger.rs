@@ -194,7 +194,7 @@ impl Ledger {
         let account = |branch: &str, account: &str, balance: Amount| AccountBalance {
             branch: Some(branch.to_owned()),
             account: Some(account.to_owned()),
-            balance,
+            balance: balance.into(),
         };
         Balance {
             currency: Some("BRL".to_owned()),
@@ -202,9 +202,10 @@ impl Ledger {
             consolidated: Consolidated {
                 total_balance: transactional
                     .checked_add(proprietary)
-                    .unwrap_or(Amount::MAX),
-                transactional_balance: transactional,
-                proprietary_balance: proprietary,
+                    .unwrap_or(Amount::MAX)
+                    .into(),
+                transactional_balance: transactional.into(),
+                proprietary_balance: proprietary.into(),
             },
             banks: self
                 .banks

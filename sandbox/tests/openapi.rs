@@ -426,3 +426,137 @@ async fn the_schema_check_catches_a_wrong_body() {
         "ok",
     );
 }
+
+/// Every `example` / `examples` in the spec: (request bodies, responses, webhooks, parameters and
+/// component schemas), as `(where, schema, value)`.
+fn spec_examples(spec: &Spec) -> Vec<(String, Value, Value)> {
+    let mut found = Vec::new();
+    let media = |what: String, content: &Value, found: &mut Vec<(String, Value, Value)>| {
+        let Some(content) = content.as_object() else {
+            return;
+        };
+        for (media_type, media) in content {
+            let schema = media["schema"].clone();
+            if let Some(example) = media.get("example") {
+                found.push((
+                    format!("{what} {media_type}"),
+                    schema.clone(),
+                    example.clone(),
+                ));
+            }
+            if let Some(examples) = media.get("examples").and_then(Value::as_object) {
+                for (name, example) in examples {
+                    found.push((
+                        format!("{what} {media_type} examples.{name}"),
+                        schema.clone(),
+                        example["value"].clone(),
+                    ));
+                }
+            }
+        }
+    };
+    let operations = |root: &Value| -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        for (path, item) in root.as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                out.push((format!("{method} {path}"), operation.clone()));
+            }
+        }
+        out
+    };
+    for (what, operation) in operations(&spec.doc["paths"])
+        .into_iter()
+        .chain(operations(&spec.doc["webhooks"]))
+    {
+        media(
+            format!("{what} request"),
+            &operation["requestBody"]["content"],
+            &mut found,
+        );
+        for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+            let response = spec.deref(response).clone();
+            media(format!("{what} {status}"), &response["content"], &mut found);
+        }
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let parameter = spec.deref(parameter);
+            if let Some(example) = parameter.get("example") {
+                found.push((
+                    format!("{what} parameter {}", parameter["name"]),
+                    parameter["schema"].clone(),
+                    example.clone(),
+                ));
+            }
+        }
+    }
+    for (name, schema) in spec.doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        for example in schema["examples"].as_array().into_iter().flatten() {
+            found.push((
+                format!("components.schemas.{name}"),
+                json!({"$ref": format!("#/components/schemas/{name}")}),
+                example.clone(),
+            ));
+        }
+    }
+    found
+}
+
+/// Numbers compared by value: YAML writes `10.00` as the float 10, the JSON files keep `10.00`.
+fn by_value(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => json!(n.as_f64()),
+        Value::Array(items) => Value::Array(items.iter().map(by_value).collect()),
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), by_value(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn every_example_of_the_spec_validates_against_its_own_schema() {
+    let spec = Spec::load();
+    let examples = spec_examples(&spec);
+    assert!(examples.len() >= 40, "{} examples", examples.len());
+    for (what, schema, example) in &examples {
+        spec.validate_schema(schema, example, what);
+    }
+}
+
+#[test]
+fn every_body_example_of_the_spec_is_a_documented_example_in_testdata() {
+    // testdata/api holds the examples as data for the core's and both packages' walk
+    // (core/tests/documented.rs, test_documented.py, documented.test.mjs).
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/api");
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/index.json")).unwrap())
+            .unwrap();
+    let data: Vec<Value> = index["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let file = format!("{dir}/{}", e["file"].as_str().unwrap());
+            by_value(&serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap())
+        })
+        .collect();
+    let spec = Spec::load();
+    let mut bodies = 0;
+    for (what, _, example) in spec_examples(&spec) {
+        if what.contains("parameter") || what.starts_with("components.") {
+            continue;
+        }
+        bodies += 1;
+        assert!(
+            data.contains(&by_value(&example)),
+            "{what}: this example of docs/openapi.yaml is missing from testdata/api/index.json"
+        );
+    }
+    assert!(bodies >= 15, "{bodies} body examples");
+}

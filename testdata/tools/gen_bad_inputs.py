@@ -31,11 +31,11 @@ def case(call, field, desc, path=None, value=MISSING, base=None):
 # ---- amounts (as JSON numbers only where a JS double keeps the bad text: JSON.stringify must not repair it)
 AMOUNT_BAD = [
  ("0.1+0.2 as a binary float", 0.30000000000000004), ("0.1+0.2 as text", "0.30000000000000004"),
- ("exponent text 1e3", "1e3"), ("exponent text 1E3", "1E3"), ("exponent number 1e21", 1e21),
+ ("exponent below a centavo 1e-3", "1e-3"), ("exponent, three decimals 1.0005E1", "1.0005E1"), ("exponent number 1e21", 1e21),
  ("comma decimal 1,50", "1,50"), ("grouped 1.000,50", "1.000,50"), ("currency symbol", "R$ 10,00"),
  ("negative number", -10), ("negative text", "-10.00"), ("negative zero text", "-0.00"),
  ("zero number", 0), ("zero text", "0.00"),
- ("three decimals number", 10.005), ("three decimals text", "10.005"), ("trailing zero third decimal", "10.000"),
+ ("three decimals number", 10.005), ("three decimals text", "10.005"), ("third decimal after the exponent", "1005e-3"), ("huge exponent", "1e999999999"),
  ("above MAX number", 99999999999), ("above MAX text", "10000000000.00"), ("i64 overflow", "99999999999999999999999999"),
  ("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("empty string", ""),
  ("leading space", " 10.00"), ("trailing space", "10.00 "), ("plus sign", "+10.00"),
@@ -46,9 +46,9 @@ AMOUNT_BAD = [
 for desc, v in AMOUNT_BAD:
     case("cashIn.create", "amount", f"amount {desc}", value=v)
 for desc, v in [("zero", 0), ("negative cent", "-0.01"), ("three decimals", "10.001"), ("above MAX", 10000000000),
-                ("exponent", "5e2"), ("missing", MISSING), ("string with comma", "50,00")]:
+                ("exponent below a centavo", "5e-3"), ("missing", MISSING), ("string with comma", "50,00")]:
     case("cashOut.create", "amount", f"amount {desc}", value=v)
-for desc, v in [("negative", -1), ("exponent", "1e6"), ("three decimals", "0.001"), ("above MAX", "10000000000"),
+for desc, v in [("negative", -1), ("huge exponent", "1E99999999999999999999"), ("three decimals", "0.001"), ("above MAX", "10000000000"),
                 ("words", "abc"), ("null", None), ("boolean", True), ("missing", MISSING), ("negative zero", "-0")]:
     case("account.rebalance", "targetAmount", f"targetAmount {desc}", value=v)
 

@@ -1,9 +1,13 @@
 //! Account: `GET /account/balance` and `POST /account/rebalance`.
+//!
+//! Balances and totals are [`SignedAmount`]s: an account may be overdrawn and a consolidated
+//! total is not bounded by what one transaction can carry. The rebalance target is a request
+//! amount ([`Amount`], at most [`Amount::REQUEST_MAX`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::money::Amount;
+use crate::money::{Amount, SignedAmount};
 
 /// `200` body of `GET /account/balance`: consolidated and per-bank balances.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,11 +33,11 @@ pub struct Balance {
 #[serde(rename_all = "camelCase")]
 pub struct Consolidated {
     /// Transactional + proprietary.
-    pub total_balance: Amount,
+    pub total_balance: SignedAmount,
     /// Available for cash-outs.
-    pub transactional_balance: Amount,
+    pub transactional_balance: SignedAmount,
     /// The merchant's reserve.
-    pub proprietary_balance: Amount,
+    pub proprietary_balance: SignedAmount,
 }
 
 /// One partner bank (Delbank, Celcoin, StarkBank).
@@ -67,7 +71,7 @@ pub struct AccountBalance {
     pub branch: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
-    pub balance: Amount,
+    pub balance: SignedAmount,
 }
 
 /// Request body of `POST /account/rebalance`.
@@ -80,16 +84,11 @@ pub struct Rebalance {
 }
 
 impl Rebalance {
-    /// `0 ≤ targetAmount ≤ Amount::MAX`. `Amount` already guarantees the range; this keeps the
-    /// rule visible next to the other request types.
+    /// `0 ≤ targetAmount ≤ Amount::REQUEST_MAX` (`Amount` already refuses a sign).
     pub fn validate(&self) -> Result<(), Error> {
-        if self.target_amount > Amount::MAX {
-            return Err(Error::validation(
-                "targetAmount",
-                "must be at most 9999999999.99",
-            ));
-        }
-        Ok(())
+        self.target_amount
+            .require_request_range("targetAmount")
+            .map(|_| ())
     }
 }
 
@@ -119,6 +118,17 @@ mod tests {
         );
         assert!(accounts.proprietary.is_none());
         assert_eq!(balance.consolidated.total_balance.centavos(), 1000);
+    }
+
+    #[test]
+    fn negative_and_huge_balances_parse() {
+        let json = r#"{"consolidated":{"totalBalance":-12.5,"transactionalBalance":-1.25E1,"proprietaryBalance":0},
+            "banks":[{"accounts":{"transactional":{"balance":25000000000.00}}}]}"#;
+        let balance: Balance = serde_json::from_str(json).unwrap();
+        assert_eq!(balance.consolidated.total_balance.centavos(), -1250);
+        assert_eq!(balance.consolidated.transactional_balance.centavos(), -1250);
+        let bank = balance.banks[0].accounts.transactional.as_ref().unwrap();
+        assert_eq!(bank.balance.centavos(), 2_500_000_000_000);
     }
 
     #[test]

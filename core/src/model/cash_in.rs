@@ -1,11 +1,10 @@
-//! Cash-in: `POST /cash-in` (QR code or OpenFinance), `GET /cash-in/{id}` and
-//! `POST /cash-in/{id}/refund`.
+//! Cash-in: `POST /cash-in` (QR code or OpenFinance) and `GET /cash-in/{id}`; the refund's
+//! request and answer are in [`super::refund`] (re-exported here).
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    check_callback_url, check_description, check_external_reference, check_name, string_enum,
-};
+pub use super::refund::{Refund, RefundCashIn, RefundReason};
+use super::{check_callback_url, check_external_reference, check_name, string_enum};
 use crate::error::Error;
 use crate::money::Amount;
 use crate::pix::document;
@@ -38,6 +37,7 @@ impl CreateCashIn {
     /// Checks every rule of docs/api-decisions.md; the error names the first bad field.
     pub fn validate(&self) -> Result<(), Error> {
         self.amount.require_positive("amount")?;
+        self.amount.require_request_range("amount")?;
         check_external_reference("externalReference", &self.external_reference)?;
         if let Some(minutes) = self.expiration_in_minutes
             && !(1..=EXPIRATION_MAX_MINUTES).contains(&minutes)
@@ -151,8 +151,8 @@ impl CashInStatus {
     }
 }
 
-/// The cash-in resource: `201` of `POST /cash-in`, `200` of `GET /cash-in/{id}`, `202` of the
-/// refund and the `data` of `CASHIN_*` webhooks.
+/// The cash-in resource: `201` of `POST /cash-in`, `200` of `GET /cash-in/{id}` and the `data`
+/// of `CASHIN_*` webhooks. (The refund's `202` is a [`Refund`]: the docs show less of it.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CashIn {
@@ -203,38 +203,6 @@ pub struct PixData {
     /// PNG, Base64, without a `data:` prefix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_code_image_base64: Option<String>,
-}
-
-/// Request body of `POST /cash-in/{id}/refund` (always the full amount).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RefundCashIn {
-    pub reason: RefundReason,
-    /// Internal audit note (≤ 140 characters), not shown to the payer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-impl RefundCashIn {
-    pub fn validate(&self) -> Result<(), Error> {
-        if !self.reason.is_known() {
-            return Err(Error::validation(
-                "reason",
-                format!("must be one of {}", RefundReason::expected()),
-            ));
-        }
-        check_description("description", self.description.as_deref())
-    }
-}
-
-string_enum! {
-    /// Why a cash-in is refunded.
-    RefundReason {
-        Fraud = "FRAUD",
-        DuplicatedPayment = "DUPLICATED_PAYMENT",
-        CustomerRequest = "CUSTOMER_REQUEST",
-        MerchantError = "MERCHANT_ERROR",
-    }
 }
 
 #[cfg(test)]

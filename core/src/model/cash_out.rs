@@ -31,6 +31,7 @@ impl CreateCashOut {
     /// Checks every rule of docs/api-decisions.md; the error names the first bad field.
     pub fn validate(&self) -> Result<(), Error> {
         self.amount.require_positive("amount")?;
+        self.amount.require_request_range("amount")?;
         check_external_reference("externalReference", &self.external_reference)?;
         check_description("description", self.description.as_deref())?;
         if let Some(url) = &self.webhook_url {

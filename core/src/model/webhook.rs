@@ -1,7 +1,14 @@
 //! The webhook envelope `{eventType, eventAt, data}` and its five documented event types.
 //!
 //! `data` is a cash-in for `CASHIN_*` events and a cash-out for `CASHOUT_*` events; an event
-//! type the docs don't list keeps its raw JSON. The envelope is read into a `Value` first and
+//! type the docs don't list keeps its raw JSON.
+//!
+//! What an event must carry (docs/api-decisions.md, "Fidelity"): `eventType`, `eventAt`, and in
+//! `data` the `transactionId` (the de-duplication key the docs name) and the `amount` (both in
+//! every documented body). `status` is implied by the event type when `data` leaves it out
+//! (`CASHIN_PAID` → `PAID`, …); a status that is present is kept as sent. Every other member
+//! (`endToEndId`, `failure`, `payer.bankData`, timestamps, …) is optional, `null` or absent
+//! alike: a signature-valid event is never refused for a member the docs show only sometimes. The envelope is read into a `Value` first and
 //! `data` dispatched on `eventType` (no untagged enum or flatten: those buffer numbers in a way
 //! that loses `arbitrary_precision` amounts).
 
@@ -21,6 +28,19 @@ string_enum! {
         CashOutCompleted = "CASHOUT_COMPLETED",
         CashOutFailed = "CASHOUT_FAILED",
         CashOutRefunded = "CASHOUT_REFUNDED",
+    }
+}
+
+impl EventType {
+    /// The resource status the event announces, used when `data` leaves `status` out.
+    pub fn implied_status(&self) -> Option<&'static str> {
+        match self {
+            EventType::CashInPaid => Some("PAID"),
+            EventType::CashInRefunded | EventType::CashOutRefunded => Some("REFUNDED"),
+            EventType::CashOutCompleted => Some("COMPLETED"),
+            EventType::CashOutFailed => Some("FAILED"),
+            EventType::Unknown(_) => None,
+        }
     }
 }
 
@@ -82,12 +102,21 @@ impl WebhookEvent {
         let at_data = |(field, message): (String, String)| {
             format!("{}: {message}", join_path("data", &field))
         };
+        let with_status = |data: &Value| -> Value {
+            let mut data = data.clone();
+            if let (Value::Object(members), Some(status)) = (&mut data, event_type.implied_status())
+                && members.get("status").is_none_or(Value::is_null)
+            {
+                members.insert("status".to_owned(), Value::String(status.to_owned()));
+            }
+            data
+        };
         let data = match event_type {
             EventType::CashInPaid | EventType::CashInRefunded => {
-                EventData::CashIn(deserialize_at_path(data).map_err(at_data)?)
+                EventData::CashIn(deserialize_at_path(&with_status(data)).map_err(at_data)?)
             }
             EventType::CashOutCompleted | EventType::CashOutFailed | EventType::CashOutRefunded => {
-                EventData::CashOut(deserialize_at_path(data).map_err(at_data)?)
+                EventData::CashOut(deserialize_at_path(&with_status(data)).map_err(at_data)?)
             }
             EventType::Unknown(_) => EventData::Unknown(data.clone()),
         };
@@ -136,6 +165,21 @@ mod tests {
         assert_eq!(cash_out.amount.centavos(), 50_000);
         assert_eq!(event.status(), Some("FAILED"));
         assert_eq!(event.transaction_id(), Some("t1"));
+    }
+
+    #[test]
+    fn a_missing_status_is_implied_by_the_event_type() {
+        let body = r#"{"eventType":"CASHOUT_COMPLETED","eventAt":"x",
+            "data":{"transactionId":"t1","amount":5,"endToEndId":"E1","failure":null}}"#;
+        let event: WebhookEvent = serde_json::from_str(body).unwrap();
+        assert_eq!(event.status(), Some("COMPLETED"));
+        let body = r#"{"eventType":"CASHIN_PAID","eventAt":"x","data":{"transactionId":"t1","amount":5,"status":null}}"#;
+        let event: WebhookEvent = serde_json::from_str(body).unwrap();
+        assert_eq!(event.status(), Some("PAID"));
+        // A status that is sent wins: the resource may have moved on since.
+        let body = r#"{"eventType":"CASHIN_PAID","eventAt":"x","data":{"transactionId":"t1","amount":5,"status":"REFUNDED"}}"#;
+        let event: WebhookEvent = serde_json::from_str(body).unwrap();
+        assert_eq!(event.status(), Some("REFUNDED"));
     }
 
     #[test]

@@ -174,9 +174,8 @@ pub(super) fn parse_reply(call: &Call, body: &[u8]) -> Result<Reply, Error> {
         serde_json::from_slice(body).or_else(|_| parse_response(body))
     }
     let decoded = match call {
-        Call::CreateCashIn { .. } | Call::GetCashIn { .. } | Call::RefundCashIn { .. } => {
-            typed(body).map(Reply::CashIn)
-        }
+        Call::CreateCashIn { .. } | Call::GetCashIn { .. } => typed(body).map(Reply::CashIn),
+        Call::RefundCashIn { .. } => typed(body).map(Reply::Refund),
         Call::CreateCashOut { .. } | Call::GetCashOut { .. } => typed(body).map(Reply::CashOut),
         Call::GetBalance => typed(body).map(Reply::Balance),
         Call::Rebalance { .. } => typed(body).map(Reply::Rebalance),

@@ -15,26 +15,44 @@ pub const LEN: usize = 14;
 ///
 /// Lowercase letters and punctuation (`12.ABC.345/01DE-35`) are rejected: the wire form is
 /// uppercase without separators (use [`crate::pix::key::normalize`] to uppercase a CNPJ key).
-/// A body of one repeated character is rejected (`00000000000000`).
+///
+/// A body of one repeated character with correct check digits (`11111111111180`,
+/// `AAAAAAAAAAAA45`) is accepted, as modulus 11 and all six independent libraries of
+/// testdata/pix/library_verdicts.json accept it; only the all-zero `00000000000000`, which all
+/// six refuse, is refused ("all zeros"). Repeated-digit CPFs stay refused (see `cpf::is_valid`).
 pub fn is_valid(cnpj: &str) -> bool {
+    problem(cnpj).is_none()
+}
+
+/// Why `cnpj` is not a valid CNPJ, as the end of an error message ("is not a valid CNPJ (…)");
+/// `None` when it is valid.
+pub fn problem(cnpj: &str) -> Option<&'static str> {
     let bytes = cnpj.as_bytes();
     if bytes.len() != LEN {
-        return false;
+        return Some("is not a valid CNPJ (14 characters without punctuation)");
     }
     let (body, digits) = bytes.split_at(12);
     if !body
         .iter()
         .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-        || !digits.iter().all(u8::is_ascii_digit)
     {
-        return false;
+        return Some("is not a valid CNPJ (12 digits or uppercase letters, then 2 check digits)");
     }
-    if body.iter().all(|&b| b == body[0]) {
-        return false;
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return Some(
+            "is not a valid CNPJ (the last two characters, the check digits, must be digits)",
+        );
+    }
+    if bytes.iter().all(|&b| b == b'0') {
+        return Some("is not a valid CNPJ (all zeros)");
     }
     let values: Vec<u32> = body.iter().map(|&b| char_value(b)).collect();
     let expected = check_digits(&values);
-    expected == [u32::from(digits[0] - b'0'), u32::from(digits[1] - b'0')]
+    if expected == [u32::from(digits[0] - b'0'), u32::from(digits[1] - b'0')] {
+        None
+    } else {
+        Some("is not a valid CNPJ (check digits do not match)")
+    }
 }
 
 /// Value of one CNPJ character for the check-digit sum: ASCII code − 48.
@@ -64,5 +82,14 @@ mod tests {
         assert!(!is_valid("11222333000182"));
         assert!(!is_valid("00000000000000"));
         assert!(!is_valid("12ABC34501DEA5"));
+    }
+
+    #[test]
+    fn repeated_bodies_follow_modulus_11() {
+        assert!(is_valid("11111111111180"));
+        assert!(is_valid("AAAAAAAAAAAA45"));
+        assert!(!is_valid("11111111111181"));
+        assert!(problem("11111111111181").unwrap().contains("check digits"));
+        assert!(problem("00000000000000").unwrap().contains("all zeros"));
     }
 }

@@ -9,17 +9,28 @@ pub const LEN: usize = 11;
 ///
 /// Punctuation (`123.456.789-09`) is rejected: the API wants digits only. Numbers made of one
 /// repeated digit (`00000000000`, `11111111111`, …) satisfy the arithmetic but are never issued
-/// by the Receita Federal, so they are rejected too.
+/// by the Receita Federal, so they are rejected too (as four of the six libraries of
+/// testdata/pix/library_verdicts.json do; the CNPJ rule differs, see `cnpj::is_valid`).
 pub fn is_valid(cpf: &str) -> bool {
+    problem(cpf).is_none()
+}
+
+/// Why `cpf` is not a valid CPF, as the end of an error message ("is not a valid CPF (…)");
+/// `None` when it is valid.
+pub fn problem(cpf: &str) -> Option<&'static str> {
     let bytes = cpf.as_bytes();
     if bytes.len() != LEN || !bytes.iter().all(u8::is_ascii_digit) {
-        return false;
+        return Some("is not a valid CPF (11 digits without punctuation)");
     }
     if bytes.iter().all(|&b| b == bytes[0]) {
-        return false;
+        return Some("is not a valid CPF (one repeated digit: never issued)");
     }
     let values: Vec<u32> = bytes.iter().map(|&b| u32::from(b - b'0')).collect();
-    check_digits(&values[..9]) == [values[9], values[10]]
+    if check_digits(&values[..9]) == [values[9], values[10]] {
+        None
+    } else {
+        Some("is not a valid CPF (check digits do not match)")
+    }
 }
 
 /// The two check digits of a 9-digit CPF body (values 0–9).
@@ -44,5 +55,9 @@ mod tests {
         assert!(!is_valid("00000000000"));
         assert!(!is_valid("1234567890a"));
         assert!(!is_valid("１２３４５６７８９０９"));
+        // The arithmetic accepts 11111111111; the reason says what is really wrong.
+        assert_eq!(check_digits(&[1; 9]), [1, 1]);
+        assert!(problem("11111111111").unwrap().contains("repeated digit"));
+        assert!(problem("12345678900").unwrap().contains("check digits"));
     }
 }

@@ -43,23 +43,15 @@ pub fn validate(field: &str, doc: &str) -> Result<(), Error> {
         return fail("may contain only digits (and uppercase letters in a CNPJ)");
     }
     match doc.len() {
-        cpf::LEN if doc.bytes().all(|b| b.is_ascii_digit()) => {
-            if cpf::is_valid(doc) {
-                Ok(())
-            } else {
-                fail("is not a valid CPF (check digits do not match)")
-            }
-        }
+        cpf::LEN if doc.bytes().all(|b| b.is_ascii_digit()) => match cpf::problem(doc) {
+            None => Ok(()),
+            Some(problem) => fail(problem),
+        },
         cpf::LEN => fail("a CPF has digits only"),
-        cnpj::LEN => {
-            if cnpj::is_valid(doc) {
-                Ok(())
-            } else if !doc.as_bytes()[12..].iter().all(u8::is_ascii_digit) {
-                fail("the last two characters of a CNPJ (check digits) must be digits")
-            } else {
-                fail("is not a valid CNPJ (check digits do not match)")
-            }
-        }
+        cnpj::LEN => match cnpj::problem(doc) {
+            None => Ok(()),
+            Some(problem) => fail(problem),
+        },
         n => Err(Error::validation(
             field,
             format!("has {n} characters: expected a CPF (11 digits) or a CNPJ (14 characters)"),
@@ -111,7 +103,10 @@ mod tests {
         assert!(message(validate("d", "1234")).contains("4 characters"));
         assert!(message(validate("d", "")).contains("empty"));
         assert!(message(validate("d", "1234567890A")).contains("digits only"));
-        assert!(message(validate("d", "12ABC34501DEAB")).contains("check digits) must be digits"));
+        assert!(message(validate("d", "12ABC34501DEAB")).contains("check digits, must be digits"));
+        assert!(message(validate("d", "11111111111")).contains("repeated digit"));
+        assert!(message(validate("d", "00000000000000")).contains("all zeros"));
+        assert!(validate("d", "11111111111180").is_ok());
         assert!(message(validate("d", "12ABC34501DE36")).contains("CNPJ"));
         assert!(message(validate("d", "1234567890é")).contains("only digits"));
     }

@@ -110,20 +110,16 @@ pub fn normalize(kind: &PixKeyType, key: &str) -> Result<String, Error> {
         PixKeyType::Cpf => {
             if key.len() != cpf::LEN || !key.bytes().all(|b| b.is_ascii_digit()) {
                 fail("a CPF key is 11 digits without punctuation, e.g. 12345678909")
-            } else if cpf::is_valid(key) {
-                Ok(key.to_owned())
             } else {
-                fail("is not a valid CPF (check digits do not match)")
+                cpf::problem(key).map_or_else(|| Ok(key.to_owned()), fail)
             }
         }
         PixKeyType::Cnpj => {
             let upper = key.to_ascii_uppercase();
             if upper.len() != cnpj::LEN || !upper.bytes().all(|b| b.is_ascii_alphanumeric()) {
                 fail("a CNPJ key is 14 characters without punctuation, e.g. 11222333000181")
-            } else if cnpj::is_valid(&upper) {
-                Ok(upper)
             } else {
-                fail("is not a valid CNPJ (check digits do not match)")
+                cnpj::problem(&upper).map_or(Ok(upper.clone()), fail)
             }
         }
         PixKeyType::Email => normalize_email(key),

@@ -63,8 +63,8 @@ pub fn invalid(error: connectpsp_core::Error) -> ApiError {
     }
 }
 
-/// Parses a JSON request body with the core's strict parser (unknown fields are refused) and
-/// runs the type's own validation.
+/// Parses a JSON request body with the core's strict wire parser (unknown fields are refused,
+/// amounts must be JSON numbers) and runs the type's own validation.
 pub fn parse_body<T: DeserializeOwned + Serialize>(
     body: &Bytes,
     validate: impl FnOnce(&T) -> Result<(), connectpsp_core::Error>,
@@ -83,7 +83,7 @@ pub fn parse_body<T: DeserializeOwned + Serialize>(
             "The request body must be a JSON object.",
         ));
     }
-    let parsed: T = connectpsp_core::model::parse_request(value).map_err(invalid)?;
+    let parsed: T = connectpsp_core::model::parse_wire_request(value).map_err(invalid)?;
     validate(&parsed).map_err(invalid)?;
     Ok(parsed)
 }

@@ -5,6 +5,7 @@ use super::{
     StaticBrCode, TXID_MAX, crc16_ccitt_false,
 };
 use crate::Error;
+use crate::money::Amount;
 use crate::pix::key;
 
 /// Writes a BR Code for `code`, CRC included. Every rule is checked first; the error names the
@@ -80,6 +81,13 @@ pub fn encode(code: &StaticBrCode) -> Result<String, Error> {
             return Err(Error::validation(
                 "amount",
                 "must be greater than zero (leave it out to let the payer choose)",
+            ));
+        }
+        // Field 54 has 13 characters: the BR Code limit, the only place it applies.
+        if amount > Amount::BR_CODE_MAX {
+            return Err(Error::validation(
+                "amount",
+                "must be at most 9999999999.99 (the 13 characters of a BR Code's amount)",
             ));
         }
         out.push_str(&object("54", &amount.to_string()));
