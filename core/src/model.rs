@@ -34,7 +34,8 @@ pub use parse::{
     parse_request, parse_request_str, parse_response, parse_response_value, parse_wire_request,
 };
 pub use rules::{
-    DESCRIPTION_MAX, EXTERNAL_REFERENCE_MAX, NAME_MAX, PATH_ID_MAX, URL_MAX, validate_path_id,
+    DESCRIPTION_MAX, EXTERNAL_REFERENCE_MAX, NAME_MAX, PATH_ID_MAX, URL_MAX, validate_date,
+    validate_path_id,
 };
 pub(crate) use rules::{
     check_callback_url, check_description, check_external_reference, check_name, under,

@@ -560,3 +560,27 @@ fn every_body_example_of_the_spec_is_a_documented_example_in_testdata() {
     }
     assert!(bodies >= 15, "{bodies} body examples");
 }
+
+#[tokio::test]
+async fn the_balance_date_query_is_a_calendar_date_or_a_400() {
+    let spec = Spec::load();
+    let client = Client::start().await;
+    for (query, status) in [
+        ("date=2026-03-10", 200),
+        ("date=2024-02-29", 200),
+        ("date=", 400),
+        ("date=2026-02-30", 400),
+        ("date=10%2F03%2F2026", 400),
+        ("other=1", 200),
+    ] {
+        let reply = client
+            .api("GET", &format!("/account/balance?{query}"), None, None)
+            .await;
+        assert_eq!(reply.status, status, "{query}");
+        if status == 400 {
+            assert_eq!(reply.code(), "VALIDATION_ERROR", "{query}");
+            assert!(reply.body["detail"].as_str().unwrap().starts_with("date:"));
+        }
+        spec.check("GET", "/account/balance", &reply);
+    }
+}

@@ -22,7 +22,11 @@ pub struct CreateCashIn {
     pub external_reference: String,
     /// QR validity; the API defaults to 1440 (24 h). `i64` so that a negative value reaches
     /// `validate()` and gets a range message rather than a type error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
     pub expiration_in_minutes: Option<i64>,
     /// Receives `CASHIN_PAID` and `CASHIN_REFUNDED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +63,28 @@ impl CreateCashIn {
             check_callback_url("openFinance.redirectUrl", url)?;
         }
         Ok(())
+    }
+}
+
+/// An optional whole number in any JSON spelling of it (`60`, `60.0`, `6E1`): JSON Schema's
+/// `integer` is a value, not a spelling, and a client's serialiser may write `60.0`.
+fn whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error as _;
+    let Some(value) = Option::<serde_json::Value>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let serde_json::Value::Number(number) = &value else {
+        return Err(D::Error::custom("wrong type: expected a whole number"));
+    };
+    if let Some(whole) = number.as_i64() {
+        return Ok(Some(whole));
+    }
+    // Through the exact decimal reader: centavos that are whole reais are a whole number.
+    match crate::money::SignedAmount::parse_field("n", &number.to_string()) {
+        Ok(value) if value.centavos() % 100 == 0 => Ok(Some(value.centavos() / 100)),
+        _ => Err(D::Error::custom("must be a whole number in range")),
     }
 }
 
@@ -260,6 +286,22 @@ mod tests {
             r.validate().unwrap_err().field.as_deref(),
             Some("openFinance.redirectUrl")
         );
+    }
+
+    #[test]
+    fn expiration_is_a_whole_number_in_any_spelling() {
+        let parse = |minutes: &str| {
+            serde_json::from_str::<CreateCashIn>(&format!(
+                r#"{{"amount":1,"externalReference":"r","payer":{{"name":"n","document":"12345678909"}},"expirationInMinutes":{minutes}}}"#
+            ))
+            .map(|r| r.expiration_in_minutes)
+        };
+        assert_eq!(parse("60").unwrap(), Some(60));
+        assert_eq!(parse("377.0").unwrap(), Some(377));
+        assert_eq!(parse("6E1").unwrap(), Some(60));
+        assert_eq!(parse("null").unwrap(), None);
+        assert!(parse("60.5").is_err());
+        assert!(parse("\"60\"").is_err());
     }
 
     #[test]

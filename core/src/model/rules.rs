@@ -39,6 +39,46 @@ pub fn validate_path_id(field: &str, id: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// A calendar date `YYYY-MM-DD` (RFC 3339 full-date), like the balance's `date` query.
+pub fn validate_date(field: &str, text: &str) -> Result<(), Error> {
+    let fail = || {
+        Err(Error::validation(
+            field,
+            "must be a calendar date YYYY-MM-DD, e.g. 2026-03-10",
+        ))
+    };
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped {
+        return fail();
+    }
+    let number = |range: std::ops::Range<usize>| {
+        text[range]
+            .bytes()
+            .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+    };
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return fail(),
+    };
+    if (1..=days).contains(&day) {
+        Ok(())
+    } else {
+        fail()
+    }
+}
+
 /// `externalReference`: 1–128 printable ASCII characters without `/ ? # %`.
 pub(crate) fn check_external_reference(field: &str, text: &str) -> Result<(), Error> {
     if text.is_empty() {
@@ -218,6 +258,32 @@ mod tests {
         }
         let long = format!("https://example.com/{}", "a".repeat(URL_MAX));
         assert!(check_callback_url("webhookUrl", &long).is_err());
+    }
+
+    #[test]
+    fn dates() {
+        for ok in ["2026-03-10", "2024-02-29", "2000-02-29", "1999-12-31"] {
+            assert!(validate_date("date", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "2026-3-10",
+            "2026-13-01",
+            "2026-02-29",
+            "1900-02-29",
+            "2026-04-31",
+            "2026-00-10",
+            "2026-03-00",
+            "2026/03/10",
+            "２０２６-03-10",
+            "2026-03-10T00:00:00Z",
+        ] {
+            assert_eq!(
+                validate_date("date", bad).unwrap_err().field.as_deref(),
+                Some("date"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
