@@ -54,6 +54,7 @@ from .models import (
     Payer,
     PixKeyType,
     RebalanceResult,
+    Refund,
     RefundReason,
     WebhookEvent,
 )
@@ -71,6 +72,7 @@ __all__ = [
     # results and request objects
     "CashIn",
     "CashOut",
+    "Refund",
     "Balance",
     "RebalanceResult",
     "WebhookEvent",

@@ -24,6 +24,7 @@ from .models import (
     Payee,
     Payer,
     RebalanceResult,
+    Refund,
     RefundReason,
     WebhookEvent,
 )
@@ -230,10 +231,10 @@ class CashInResource:
         reason: ReasonLike,
         description: Optional[str] = None,
         idempotency_key: Optional[str] = None,
-    ) -> CashIn:
-        """Refund a paid charge in full; returns the charge, now ``REFUNDED``."""
+    ) -> Refund:
+        """Refund a paid charge in full; returns the devolution (``end_to_end_id`` ``D...``)."""
         params = _refund(transaction_id, reason, description, idempotency_key)
-        return CashIn._from_outcome(self._call("cashIn.refund", params))
+        return Refund._from_outcome(self._call("cashIn.refund", params))
 
 
 class CashOutResource:
@@ -414,9 +415,9 @@ class AsyncCashInResource:
         reason: ReasonLike,
         description: Optional[str] = None,
         idempotency_key: Optional[str] = None,
-    ) -> CashIn:
+    ) -> Refund:
         params = _refund(transaction_id, reason, description, idempotency_key)
-        return CashIn._from_outcome(await self._call("cashIn.refund", params))
+        return Refund._from_outcome(await self._call("cashIn.refund", params))
 
 
 class AsyncCashOutResource:

@@ -16,12 +16,12 @@ import weakref
 from typing import Any, Awaitable, Callable, Union
 
 from ._errors import ConnectPSPError, ValidationError
-from .models import CashIn, CashOut
+from .models import CashIn, CashOut, Refund
 
-Result = Union[CashIn, CashOut]
+Result = Union[CashIn, CashOut, Refund]
 
 #: The calls that carry an idempotency key, and the result type each returns.
-_RESULTS: dict[str, Any] = {"cashIn.create": CashIn, "cashIn.refund": CashIn, "cashOut.create": CashOut}
+_RESULTS: dict[str, Any] = {"cashIn.create": CashIn, "cashIn.refund": Refund, "cashOut.create": CashOut}
 
 _remembered: "weakref.WeakKeyDictionary[ConnectPSPError, tuple[object, str, dict[str, Any]]]" = (
     weakref.WeakKeyDictionary()

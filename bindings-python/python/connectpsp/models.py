@@ -27,6 +27,7 @@ __all__ = [
     "PixData",
     "OpenFinance",
     "CashIn",
+    "Refund",
     "BankAccount",
     "Destination",
     "Payee",
@@ -233,6 +234,36 @@ class CashIn(_Resource):
         "paid_at": as_str,
         "refunded_at": as_str,
         "expired_at": as_str,
+    }
+
+
+class Refund(_Resource):
+    """The answer of ``cash_in.refund``: the refunded charge's ids and the devolution's
+    ``end_to_end_id`` (``D...``). The docs show only these members; the rest may be ``None``."""
+
+    transaction_id: str
+    end_to_end_id: str
+    internal_code: Optional[str]
+    external_reference: Optional[str]
+    original_end_to_end_id: Optional[str]
+    status: Optional[CashInStatus]
+    amount: Optional[Decimal]
+    payer: Optional[Payer]
+    requested_at: Optional[str]
+    paid_at: Optional[str]
+    refunded_at: Optional[str]
+    _fields: ClassVar[Mapping[str, Converter]] = {
+        "transaction_id": as_str,
+        "end_to_end_id": as_str,
+        "internal_code": as_str,
+        "external_reference": as_str,
+        "original_end_to_end_id": as_str,
+        "status": CashInStatus,
+        "amount": to_decimal,
+        "payer": model(Payer),
+        "requested_at": as_str,
+        "paid_at": as_str,
+        "refunded_at": as_str,
     }
 
 
