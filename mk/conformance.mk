@@ -14,7 +14,7 @@ PRISM := $(TOOLS)/node_modules/.bin/prism
 
 .PHONY: test-conformance conformance-schemathesis conformance-prism
 
-test-conformance: conformance-schemathesis
+test-conformance: conformance-schemathesis conformance-prism
 
 conformance-schemathesis: sandbox-bin
 	@echo "::: schemathesis against the sandbox (docs/openapi.yaml)"

@@ -18,6 +18,7 @@ import type {
   QrCodeCashIn,
   RebalanceParams,
   RebalanceResult,
+  Refund,
   RefundCashInParams,
   WebhookEvent,
   WithResponse,
@@ -44,7 +45,7 @@ export interface CashInResource {
   /** GET /cash-in/{id}: id is the transactionId, internalCode or endToEndId. */
   get(id: string): Promise<WithResponse<CashIn>>;
   /** POST /cash-in/{id}/refund: full refund of a PAID cash-in. */
-  refund(id: string, params: RefundCashInParams, options?: CallOptions): Promise<WithResponse<CashIn>>;
+  refund(id: string, params: RefundCashInParams, options?: CallOptions): Promise<WithResponse<Refund>>;
 }
 
 export interface CashOutResource {
@@ -142,7 +143,7 @@ export class ConnectPSP {
         call<CashIn>("cashIn.create", withKey(params, options))) as CashInResource["create"],
       get: (id: string) => call<CashIn>("cashIn.get", { id }),
       refund: (id: string, params: RefundCashInParams, options?: CallOptions) =>
-        call<CashIn>("cashIn.refund", withKey({ ...params, id }, options)),
+        call<Refund>("cashIn.refund", withKey({ ...params, id }, options)),
     });
     this.cashOut = Object.freeze({
       create: (params: CreateCashOutParams, options?: CallOptions) =>

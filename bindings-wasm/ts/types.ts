@@ -10,6 +10,10 @@ export type AmountInput = string | number;
 /** An amount as the SDK returns it: always a decimal string with two decimals (`"150.50"`). */
 export type AmountString = string;
 
+/** A balance or total as the SDK returns it: a decimal string with two decimals that may be
+ * negative and above R$ 10 bn (`"-1500.75"`, `"25000000000.50"`). */
+export type SignedAmountString = string;
+
 /** The runtime's `fetch`, whatever its typing is in the caller's `lib` settings. */
 export type FetchLike = typeof globalThis extends { fetch: infer F }
   ? F
@@ -121,6 +125,26 @@ export type OpenFinanceCashIn = CashIn & { paymentUrl: string };
 
 export type RefundReason = "FRAUD" | "DUPLICATED_PAYMENT" | "CUSTOMER_REQUEST" | "MERCHANT_ERROR";
 
+/**
+ * The answer of `cashIn.refund`: the refunded charge's ids and the devolution's `endToEndId`
+ * (`D…`). The docs show only these members; every other one may be absent.
+ */
+export interface Refund {
+  transactionId: string;
+  /** The devolution's end-to-end id (`D…`). */
+  endToEndId: string;
+  internalCode?: string | null;
+  externalReference?: string | null;
+  /** The original payment's end-to-end id (`E…`). */
+  originalEndToEndId?: string | null;
+  status?: CashInStatus | null;
+  amount?: AmountString | null;
+  payer?: (Payer & { bankData?: PayerBankData | null }) | null;
+  requestedAt?: string | null;
+  paidAt?: string | null;
+  refundedAt?: string | null;
+}
+
 export interface RefundCashInParams {
   reason: RefundReason;
   /** Internal audit note (≤ 140 characters), not shown to the payer. */
@@ -204,7 +228,7 @@ export interface CashOut {
 export interface BankAccountBalance {
   branch: string;
   account: string;
-  balance: AmountString;
+  balance: SignedAmountString;
 }
 
 export interface BankBalance {
@@ -220,9 +244,9 @@ export interface Balance {
   currency: string;
   referenceDate?: string | null;
   consolidated: {
-    totalBalance: AmountString;
-    transactionalBalance: AmountString;
-    proprietaryBalance: AmountString;
+    totalBalance: SignedAmountString;
+    transactionalBalance: SignedAmountString;
+    proprietaryBalance: SignedAmountString;
   };
   banks: BankBalance[];
   updatedAt?: string | null;
