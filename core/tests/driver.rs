@@ -1716,3 +1716,24 @@ fn an_abandoned_call_knows_whether_its_outcome_is_unknown() {
     assert!(matches!(op.poll(&mut session, now + 1), Step::Sleep { .. }));
     assert!(op.outcome_unknown_if_abandoned());
 }
+
+#[test]
+fn the_bindings_config_path_applies_the_same_bounds() {
+    let json = |extra: &str| {
+        format!(
+            r#"{{"baseUrl":"http://127.0.0.1:8080","clientId":"1","clientSecret":"s",
+                "applicationToken":"a","cryptoToken":"c"{extra}}}"#
+        )
+    };
+    connectpsp_core::bridge::config_from_json(&json(r#","timeoutMs":2147483647"#)).unwrap();
+    for (extra, field) in [
+        (r#","timeoutMs":2147483648"#, "timeoutMs"),
+        (r#","deadlineMs":4294967296"#, "deadlineMs"),
+    ] {
+        let error = connectpsp_core::bridge::config_from_json(&json(extra)).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some(field), "{extra}");
+    }
+    let bad_port = json("").replace("8080", "65536");
+    let error = connectpsp_core::bridge::config_from_json(&bad_port).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("baseUrl"));
+}
