@@ -1737,3 +1737,21 @@ fn the_bindings_config_path_applies_the_same_bounds() {
     let error = connectpsp_core::bridge::config_from_json(&bad_port).unwrap_err();
     assert_eq!(error.field.as_deref(), Some("baseUrl"));
 }
+
+#[test]
+fn response_debug_hides_the_body_and_secret_headers() {
+    let response = HttpResponse::new(
+        200,
+        vec![
+            ("Set-Cookie".into(), "session=cookie-secret".into()),
+            ("Authorization".into(), "Bearer echoed-token".into()),
+            ("X-Request-Id".into(), "req-7".into()),
+        ],
+        r#"{"accessToken":"tok-in-body"}"#,
+    );
+    let debug = format!("{response:?}");
+    for leak in ["cookie-secret", "echoed-token", "tok-in-body"] {
+        assert!(!debug.contains(leak), "{leak} in {debug}");
+    }
+    assert!(debug.contains("req-7"));
+}
