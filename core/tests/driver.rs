@@ -1666,6 +1666,38 @@ fn tokens_move_between_processes_through_a_store() {
     assert!(!error.to_string().contains("bad token"));
     // Expired: nothing to export.
     assert!(session_b.export_token(t + 7_200_000).is_none());
+
+    // A token the API rejected (401 TOKEN_EXPIRED) is not taken back from a store that
+    // still holds it: the replay gets a fresh one from the token endpoint.
+    let mut now_c = 1_000;
+    let mut session_c = Session::new(config());
+    assert!(
+        session_c
+            .adopt_token("tok-stale", 3_600_000, now_c)
+            .unwrap()
+    );
+    let mut op = Operation::new(cash_out(None), &session_c, ENTROPY, now_c);
+    assert!(matches!(op.poll(&mut session_c, now_c), Step::Send(_)));
+    op.handle_response(&mut session_c, problem(401, "TOKEN_EXPIRED"), now_c + 5);
+    now_c += 5;
+    assert!(session_c.wants_token(now_c));
+    assert!(
+        !session_c
+            .adopt_token("tok-stale", 3_000_000, now_c)
+            .unwrap()
+    );
+    let (result, trace) = drive(
+        &mut op,
+        &mut session_c,
+        &mut now_c,
+        vec![ok(token_ok("tok-fresh", 3600)), ok(cash_out_ok())],
+    );
+    result.unwrap();
+    assert_eq!(trace.tokens(), 1);
+    assert_eq!(
+        header(trace.api()[0], "Authorization"),
+        Some("Bearer tok-fresh")
+    );
 }
 
 #[test]
