@@ -16,6 +16,7 @@ pub mod auth;
 pub mod bridge;
 pub mod config;
 pub mod error;
+pub mod facts;
 pub mod http;
 pub mod idempotency;
 pub mod model;

@@ -3,6 +3,22 @@ import asyncio
 from typing import Optional, Union, final
 
 __all__ = [
+    "APPLICATION_TOKEN_HEADER",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT_MS",
+    "DIGITAL_SIGNATURE_HEADER",
+    "EVENT_ID_HEADER",
+    "IDEMPOTENCY_KEY_HEADER",
+    "MAX_RESPONSE_BYTES",
+    "MAX_WEBHOOK_BYTES",
+    "PRODUCTION_URL",
+    "REPLAYED_HEADER",
+    "REQUEST_ID_HEADER",
+    "RESUBMIT_METHODS",
+    "SIGNATURE_HEADER",
+    "STAGING_URL",
+    "USER_AGENT_CORE",
+    "USER_AGENT_PREFIX",
     "CORE_VERSION",
     "NativeClient",
     "NativeSandbox",
@@ -26,6 +42,23 @@ __all__ = [
 
 VERSION: str
 CORE_VERSION: str
+# The core's facts (connectpsp_core::facts::ALL).
+APPLICATION_TOKEN_HEADER: str
+DEFAULT_MAX_RETRIES: int
+DEFAULT_TIMEOUT_MS: int
+DIGITAL_SIGNATURE_HEADER: str
+EVENT_ID_HEADER: str
+IDEMPOTENCY_KEY_HEADER: str
+MAX_RESPONSE_BYTES: int
+MAX_WEBHOOK_BYTES: int
+PRODUCTION_URL: str
+REPLAYED_HEADER: str
+REQUEST_ID_HEADER: str
+RESUBMIT_METHODS: tuple[str, ...]
+SIGNATURE_HEADER: str
+STAGING_URL: str
+USER_AGENT_CORE: str
+USER_AGENT_PREFIX: str
 
 #: (method, path, status or None, elapsed ms, attempt, idempotency key or None, failure or None)
 _Attempt = tuple[str, str, Optional[int], int, int, Optional[str], Optional[str]]
