@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod bridge;
+pub mod call;
 pub mod config;
 pub mod error;
 pub mod facts;
