@@ -241,3 +241,21 @@ proptest! {
         prop_assert_eq!(serde_json::from_str::<Amount>(&scientific).unwrap(), expected);
     }
 }
+
+#[test]
+fn the_br_code_limit_applies_to_br_codes_and_requests_only() {
+    use connectpsp_core::pix::brcode::{StaticBrCode, encode};
+    let code = |amount: &str| -> StaticBrCode {
+        serde_json::from_str(&format!(
+            r#"{{"key":"12345678909","merchantName":"Loja","merchantCity":"RIO","amount":{amount}}}"#
+        ))
+        .unwrap()
+    };
+    assert!(encode(&code("9999999999.99")).is_ok());
+    let err = encode(&code("10000000000.00")).unwrap_err();
+    assert_eq!(err.field.as_deref(), Some("amount"));
+    // The same amount read from an answer is just an amount.
+    let read: Amount = serde_json::from_str("10000000000.00").unwrap();
+    assert_eq!(read.centavos(), 1_000_000_000_000);
+    assert!(read.require_request_range("amount").is_err());
+}
