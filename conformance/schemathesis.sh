@@ -23,6 +23,8 @@ else
 fi
 start=$(date +%s)
 status=0
+# Run from the report folder: schemathesis keeps a .schemathesis/ cache in its working directory.
+cd "$report"
 SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$here" "$schemathesis" --config-file "$here/schemathesis.toml" run \
   "$root/docs/openapi.yaml" --url "$SANDBOX_URL" \
   --checks all --max-examples "${CONFORMANCE_MAX_EXAMPLES:-20}" --seed 14 \
