@@ -49,7 +49,7 @@ use std::sync::OnceLock;
 use connectpsp_core::config::Config;
 use connectpsp_core::http::{FailureKind, HttpRequest, HttpResponse, Purpose, TransportFailure};
 use connectpsp_core::model::parse_request_str;
-use connectpsp_core::operation::{Call, Operation, Outcome, Session, Step};
+use connectpsp_core::operation::{Call, CallOptions, Operation, Outcome, Session, Step};
 use connectpsp_core::signature::digital_signature;
 use connectpsp_core::{Error, ErrorKind};
 use proptest::prelude::*;
@@ -284,8 +284,10 @@ enum Action {
         release: bool,
         committed: bool,
     },
+    /// A new operation, with per-call overrides (`CallOptions`) when given.
     Spawn {
         call: CallKind,
+        options: Option<CallOptions>,
     },
 }
 
@@ -493,8 +495,22 @@ fn action_any() -> impl Strategy<Value = Action> {
             .prop_map(|ms| Action::Jump { ms }),
         1 => (0..MAX_OPS, any::<bool>(), any::<bool>())
             .prop_map(|(op, release, committed)| Action::Cancel { op, release, committed }),
-        2 => call_kind().prop_map(|call| Action::Spawn { call }),
+        2 => (call_kind(), prop::option::of(call_options()))
+            .prop_map(|(call, options)| Action::Spawn { call, options }),
     ]
+}
+
+fn call_options() -> impl Strategy<Value = CallOptions> {
+    (
+        prop::option::of(prop::sample::select(vec![200u64, 1_000, 20_000])),
+        prop::option::of(prop::sample::select(vec![700u64, 5_000, 90_000])),
+        prop::option::of(0u32..=4),
+    )
+        .prop_map(|(timeout_ms, deadline_ms, max_retries)| CallOptions {
+            timeout_ms,
+            deadline_ms,
+            max_retries,
+        })
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -646,6 +662,9 @@ struct Op {
     kind: CallKind,
     index: usize,
     deadline_at: u64,
+    /// The operation's limits (the client's, or its `CallOptions`).
+    timeout_ms: u64,
+    max_retries: u32,
     key: Option<String>,
     state: State,
     api_sends: u32,
@@ -784,7 +803,7 @@ impl Sim {
             violation: None,
         };
         for &kind in &case.initial {
-            sim.spawn(kind);
+            sim.spawn(kind, None);
         }
         sim
     }
@@ -804,7 +823,7 @@ impl Sim {
         }
     }
 
-    fn spawn(&mut self, kind: CallKind) {
+    fn spawn(&mut self, kind: CallKind, options: Option<CallOptions>) {
         if self.ops.len() >= MAX_OPS {
             return;
         }
@@ -816,7 +835,22 @@ impl Sim {
                 .wrapping_add(index * 71)
                 .wrapping_add(j * 13) as u8;
         }
-        let op = new_operation(kind.call(index), &self.session, entropy, self.now);
+        let mut op = new_operation(kind.call(index), &self.session, entropy, self.now);
+        // The documented resolution: the call's override, else the client's setting; the
+        // deadline, else timeout x attempts of the call's own limits.
+        let timeout_ms = options
+            .and_then(|o| o.timeout_ms)
+            .unwrap_or(self.config.timeout_ms);
+        let max_retries = options
+            .and_then(|o| o.max_retries)
+            .unwrap_or(self.config.max_retries);
+        let deadline_ms = options
+            .and_then(|o| o.deadline_ms)
+            .or(self.config.deadline_ms)
+            .unwrap_or(timeout_ms * (u64::from(max_retries) + 1));
+        if let Some(options) = options {
+            op = op.with_options(options);
+        }
         let key = op.idempotency_key().map(str::to_owned);
         if let Some(key) = &key {
             let fresh = self.keys_seen.insert(key.clone());
@@ -832,7 +866,9 @@ impl Sim {
             op,
             kind,
             index,
-            deadline_at: self.now + self.config.effective_deadline_ms(),
+            deadline_at: self.now + deadline_ms,
+            timeout_ms,
+            max_retries,
             key,
             state: State::Idle,
             api_sends: 0,
@@ -900,7 +936,7 @@ impl Sim {
                     self.cancel(i, release, committed);
                 }
             }
-            Action::Spawn { call } => self.spawn(call),
+            Action::Spawn { call, options } => self.spawn(call, options),
         }
     }
 
@@ -1023,8 +1059,8 @@ impl Sim {
                 self.log(|| format!("op{i} send token (timeout {})", request.timeout_ms));
             }
             Purpose::Api => {
-                let max_retries = self.config.max_retries;
                 let op = &mut self.ops[i];
+                let max_retries = op.max_retries;
                 op.api_sends += 1;
                 let (sends, replays) = (op.api_sends, op.token_expired_seen.min(1));
                 let sent_key = request.header("X-Idempotency-Key").map(str::to_owned);
@@ -1483,10 +1519,10 @@ impl Sim {
                 {
                     let op = &self.ops[i];
                     let budget_left = op.token_failures == 0
-                        && op.api_sends - op.token_expired_seen.min(1) <= self.config.max_retries;
+                        && op.api_sends - op.token_expired_seen.min(1) <= op.max_retries;
                     let wait = retry_after.unwrap_or(8_000);
-                    let time_left = wait <= 60_000
-                        && remaining > wait + self.config.timeout_ms.min(remaining) + 1_000;
+                    let time_left =
+                        wait <= 60_000 && remaining > wait + op.timeout_ms.min(remaining) + 1_000;
                     self.check(Inv::Retried, !(budget_left && time_left), || {
                         format!(
                             "op{i} ended on a transient answer ({:?}, status {:?}) with budget and {remaining} ms of deadline left",
