@@ -217,9 +217,20 @@ struct Since {
     since: Option<u64>,
 }
 
-async fn requests(State(app): State<Arc<App>>, Query(q): Query<Since>) -> Response {
+/// `GET /_sandbox/requests?since=<seq>&idempotencyKey=<key>` (both optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestQuery {
+    since: Option<u64>,
+    idempotency_key: Option<String>,
+}
+
+async fn requests(State(app): State<Arc<App>>, Query(q): Query<RequestQuery>) -> Response {
     let last = app.journal.last_request_seq();
-    let rows = app.journal.requests_since(q.since.unwrap_or(0));
+    let mut rows = app.journal.requests_since(q.since.unwrap_or(0));
+    if let Some(key) = q.idempotency_key {
+        rows.retain(|r| r.idempotency_key.as_deref() == Some(key.as_str()));
+    }
     Json(json!({ "requests": rows, "lastSeq": last })).into_response()
 }
 

@@ -103,11 +103,9 @@ impl Journal {
 
     pub fn requests_since(&self, since: u64) -> Vec<RequestRecord> {
         let log = lock(&self.requests);
-        log.entries
-            .iter()
-            .filter(|r| r.seq > since)
-            .cloned()
-            .collect()
+        // Entries are in seq order: skip the older ones without looking at them.
+        let start = log.entries.partition_point(|r| r.seq <= since);
+        log.entries.range(start..).cloned().collect()
     }
 
     /// How many request records are held (at most `max_request_log`).

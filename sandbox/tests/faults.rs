@@ -665,4 +665,15 @@ async fn transactions_can_be_looked_up_by_reference_or_key() {
     assert_eq!(rows[0]["externalReference"], "look-2");
     assert_eq!(client.cash_outs_for("look-1").await.len(), 1);
     assert!(client.cash_outs_for("look-3").await.is_empty());
+    let log = client
+        .control(
+            "GET",
+            "/_sandbox/requests?since=1&idempotencyKey=look-key-1",
+            None,
+        )
+        .await
+        .body;
+    let rows = log["requests"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["handlerStatus"], 202);
 }
