@@ -30,6 +30,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(toolkit::pix_is_valid_cpf, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::pix_is_valid_cnpj, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::mask_pix_key, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::pix_detect_key_type, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::pix_normalize_document, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::pix_format_document, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::pix_qr_svg, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::pix_qr_png, m)?)?;
     let drain = wrap_pyfunction!(asyncio_bridge::_drain, m)?;
     m.add_function(drain.clone())?;
     // Before the interpreter finalises, stop every task that could still call into Python.

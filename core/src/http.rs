@@ -50,11 +50,12 @@ impl HttpRequest {
     }
 }
 
-/// Headers whose values are secrets or derived from one.
-const SECRET_HEADERS: [&str; 2] = ["authorization", "digitalsignature"];
+/// Headers whose values are secrets, derived from one, or identify the integration.
+const SECRET_HEADERS: [&str; 3] = ["authorization", "digitalsignature", "applicationtoken"];
 
 // Hand-written so that a binding that logs `{:?}` never prints the bearer token, the
-// signature or the client secret (the token request's body).
+// signature, the ApplicationToken, the client secret (the token request's body) or the
+// personal data of an API body (names, documents, PIX keys): bodies print as their length.
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(&str, &str)> = self
@@ -65,10 +66,7 @@ impl fmt::Debug for HttpRequest {
                 (name.as_str(), if secret { "***" } else { value.as_str() })
             })
             .collect();
-        let body = match self.purpose {
-            Purpose::Token => format!("<{} bytes, redacted>", self.body.len()),
-            Purpose::Api => format!("<{} bytes>", self.body.len()),
-        };
+        let body = format!("<{} bytes, redacted>", self.body.len());
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &self.url)

@@ -6,11 +6,8 @@ use super::{Call, Reply};
 use crate::auth::AccessToken;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
-use crate::http::{HttpRequest, Method, Purpose, is_valid_header_value};
+use crate::http::{HttpRequest, HttpResponse, Method, Purpose, is_valid_header_value};
 use crate::model::parse_response;
-
-/// How much of an unreadable body a decode error quotes.
-const EXCERPT_CHARS: usize = 120;
 
 /// A path id: 1–64 characters of `[A-Za-z0-9_-]`, so nothing can escape its path segment
 /// (`../`, `%2F`, `?x=`, CR/LF, non-ASCII are all refused).
@@ -54,6 +51,20 @@ fn serialize<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
             format!("request could not be serialised: {e}"),
         )
     })
+}
+
+/// Method and path template (`/cash-out/{id}`) of a call: what events and logs name, never
+/// the id itself.
+pub(super) fn method_and_template(call: &Call) -> (Method, &'static str) {
+    match call {
+        Call::CreateCashIn { .. } => (Method::Post, "/cash-in"),
+        Call::GetCashIn { .. } => (Method::Get, "/cash-in/{id}"),
+        Call::RefundCashIn { .. } => (Method::Post, "/cash-in/{id}/refund"),
+        Call::CreateCashOut { .. } => (Method::Post, "/cash-out"),
+        Call::GetCashOut { .. } => (Method::Get, "/cash-out/{id}"),
+        Call::GetBalance => (Method::Get, "/account/balance"),
+        Call::Rebalance { .. } => (Method::Post, "/account/rebalance"),
+    }
 }
 
 fn method_and_path(call: &Call) -> (Method, String) {
@@ -167,7 +178,8 @@ pub(super) fn parse_token(body: &[u8]) -> Result<(String, u64), Error> {
     Ok((answer.access_token, answer.expires_in))
 }
 
-pub(super) fn parse_reply(call: &Call, body: &[u8]) -> Result<Reply, Error> {
+pub(super) fn parse_reply(call: &Call, response: &HttpResponse) -> Result<Reply, Error> {
+    let body = response.body.as_slice();
     // One pass straight from the bytes on the happy path; on failure, the model's parser
     // (through a Value) names the faulty field without quoting values.
     fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
@@ -182,27 +194,15 @@ pub(super) fn parse_reply(call: &Call, body: &[u8]) -> Result<Reply, Error> {
         Call::Rebalance { .. } => typed(body).map(Reply::Rebalance),
     };
     decoded.map_err(|mut error| {
-        error.detail = Some(error.message.clone());
+        // The body is never quoted (it holds names, documents, PIX keys): its size and type
+        // are what the message says about it.
+        let what = super::problem::clean_text(&error.message, 500);
+        error.detail = Some(what.clone());
         error.message = format!(
-            "{}: {}; body starts with: {}",
+            "{}: {what}; {}",
             call.name(),
-            error.message,
-            excerpt(body)
+            super::problem::describe_body(response)
         );
         error
     })
-}
-
-/// The first characters of a body, printable and bounded, for an error message.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out: String = text
-        .chars()
-        .take(EXCERPT_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().count() > EXCERPT_CHARS {
-        out.push('…');
-    }
-    out
 }
