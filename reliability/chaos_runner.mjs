@@ -17,7 +17,15 @@ import { loadConnectPSP } from "./load_package.mjs";
 const sdk = await loadConnectPSP();
 const { ConnectPSP, ConnectPSPError } = sdk;
 // Error classes a call may end in under chaos without anything being wrong by itself.
-const TRANSIENT = [sdk.RateLimitError, sdk.ServerError, sdk.ConnectionError, sdk.TimeoutError, sdk.DecodeError];
+// AuthenticationError: a token that a fault expired, twice in a row (a 401 refusal).
+const TRANSIENT = [
+  sdk.RateLimitError,
+  sdk.ServerError,
+  sdk.ConnectionError,
+  sdk.TimeoutError,
+  sdk.DecodeError,
+  sdk.AuthenticationError,
+];
 
 const { values: args } = parseArgs({
   options: {
@@ -91,9 +99,19 @@ async function judge(error, reference, since) {
   let handled = true;
   if (since !== null && error.idempotencyKey) {
     const query = `since=${since}&idempotencyKey=${encodeURIComponent(error.idempotencyKey)}`;
-    handled = (await control(`/_sandbox/requests?${query}`)).requests.some((r) => r.handlerStatus !== null);
+    // Carried out = a 2xx from the handler (made or replayed); a handler's 4xx did nothing.
+    handled = (await control(`/_sandbox/requests?${query}`)).requests.some(
+      (r) => r.handlerStatus >= 200 && r.handlerStatus < 300,
+    );
   }
-  const finding = { reference, errorClass: error.name, status: error.status, attempts: error.attempts };
+  const finding = {
+    reference,
+    errorClass: error.name,
+    status: error.status,
+    code: error.code,
+    attempts: error.attempts,
+    resubmission: since !== null,
+  };
   (handled ? definitiveApplied : resubmitOfApplied).push(finding);
 }
 

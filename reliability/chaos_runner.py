@@ -49,6 +49,8 @@ TRANSIENT = (
     connectpsp.ConnectionError,
     connectpsp.TimeoutError,
     connectpsp.DecodeError,
+    # A token that a fault expired, twice in a row: a refusal (401), nothing done.
+    connectpsp.AuthenticationError,
 )
 
 
@@ -70,12 +72,14 @@ def last_seq() -> int:
 
 
 def handled_since(seq: int, key: Optional[str]) -> bool:
-    """Whether a request with `key` after `seq` reached the API handler (its state changes
-    happened, or its stored answer was replayed), by the sandbox's request log."""
+    """Whether a request with `key` after `seq` was carried out by the API handler (a 2xx from
+    it: the payout was made, or its stored answer replayed, whatever the fault then sent), by
+    the sandbox's request log. A handler's 4xx did nothing."""
     if not key:
         return True  # cannot tell: count it against the SDK
     query = urllib.parse.urlencode({"since": seq, "idempotencyKey": key})
-    return any(r["handlerStatus"] is not None for r in _control(f"/_sandbox/requests?{query}")["requests"])
+    rows = _control(f"/_sandbox/requests?{query}")["requests"]
+    return any(200 <= (r["handlerStatus"] or 0) < 300 for r in rows)
 
 
 def judge_definitive(error: connectpsp.ConnectPSPError, reference: str, since: Optional[int]) -> Optional[str]:
@@ -118,12 +122,16 @@ class Tally:
                 # Anything but a transient failure is a bug in the SDK or the sandbox.
                 self.counts["unexpected_errors"] += 1
 
-    def judge(self, error: connectpsp.ConnectPSPError, reference: str, verdict: Optional[str]) -> None:
+    def judge(
+        self, error: connectpsp.ConnectPSPError, reference: str, verdict: Optional[str], resubmission: bool
+    ) -> None:
         """Records the verdict of `judge_definitive` on a definitive error."""
         finding = {
+            "resubmission": resubmission,
             "reference": reference,
             "errorClass": type(error).__name__,
             "status": getattr(error, "status", None),
+            "code": getattr(error, "code", None),
             "attempts": error.attempts,
         }
         with self.lock:
@@ -185,7 +193,7 @@ def pay_sync(client: connectpsp.Client, tally: Tally, run_id: str, i: int, stop_
     except connectpsp.ConnectPSPError as error:
         tally.error(error)
         if not error.outcome_unknown:
-            tally.judge(error, reference, judge_definitive(error, reference, None))
+            tally.judge(error, reference, judge_definitive(error, reference, None), False)
         last = error
     for _ in range(MAX_RESUBMITS):
         if time.monotonic() > stop_at:
@@ -198,7 +206,7 @@ def pay_sync(client: connectpsp.Client, tally: Tally, run_id: str, i: int, stop_
         except connectpsp.ConnectPSPError as error:
             tally.error(error)
             if not error.outcome_unknown:
-                tally.judge(error, reference, judge_definitive(error, reference, since))
+                tally.judge(error, reference, judge_definitive(error, reference, since), True)
             last = error
     with tally.lock:
         tally.unresolved.append(reference)
@@ -215,7 +223,7 @@ async def pay_async(
     except connectpsp.ConnectPSPError as error:
         tally.error(error)
         if not error.outcome_unknown:
-            tally.judge(error, reference, await asyncio.to_thread(judge_definitive, error, reference, None))
+            tally.judge(error, reference, await asyncio.to_thread(judge_definitive, error, reference, None), False)
         last = error
     for _ in range(MAX_RESUBMITS):
         if time.monotonic() > stop_at:
@@ -228,7 +236,7 @@ async def pay_async(
         except connectpsp.ConnectPSPError as error:
             tally.error(error)
             if not error.outcome_unknown:
-                tally.judge(error, reference, await asyncio.to_thread(judge_definitive, error, reference, since))
+                tally.judge(error, reference, await asyncio.to_thread(judge_definitive, error, reference, since), True)
             last = error
     tally.unresolved.append(reference)
 
