@@ -15,4 +15,6 @@ result.entry = {
   resolved: import.meta.resolve("connectpsp").split("/").at(-1),
   sameInstanceAsIntended: intended.ConnectPSP === sdk.ConnectPSP,
 };
+// Bun lets one file both import and require: both must give the same classes (one token cache).
+if (typeof Bun === "object") result.entry.requireSameInstance = require("connectpsp").ConnectPSP === sdk.ConnectPSP;
 console.log(JSON.stringify(result));

@@ -60,8 +60,10 @@ function run(command, args, { env = {}, timeoutMs = 30_000 } = {}) {
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
+      // The flow's input (sandbox credentials) is left out of the message.
+      const shown = args.map((a) => (a.startsWith("{") ? "<input>" : a)).join(" ");
       if (code === 0) resolve(stdout);
-      else reject(new Error(`${command} ${args.join(" ")} exited with ${code ?? signal}\n${stderr}\n${stdout}`));
+      else reject(new Error(`${command} ${shown} exited with ${code ?? signal}\n${stderr}\n${stdout}`));
     });
   });
 }
@@ -95,7 +97,7 @@ describe("the package in real runtimes", { concurrency: true }, () => {
     withSandbox(async (sandbox) => {
       const out = await run(join(BIN, "bun"), ["main.mjs", flowInput(sandbox), "node.mjs"]);
       const entry = assertFlow(lastJsonLine(out), "bun ");
-      assert.deepEqual(entry, { resolved: "node.mjs", sameInstanceAsIntended: true });
+      assert.deepEqual(entry, { resolved: "node.mjs", sameInstanceAsIntended: true, requireSameInstance: true });
     }));
 
   test("deno: the `deno` condition loads web.mjs, with only loopback net and the .wasm readable", () =>
@@ -127,14 +129,33 @@ describe("the package in real runtimes", { concurrency: true }, () => {
     }));
 });
 
-/** The file a bundler for Cloudflare (wrangler: conditions workerd, worker, browser) selects:
- * the first key of `exports["."]` that it knows, in the manifest's order. */
-function workerdEntry() {
-  const manifest = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8"));
-  const known = new Set(["workerd", "worker", "browser", "import", "default"]);
-  const key = Object.keys(manifest.exports["."]).find((k) => known.has(k));
-  return manifest.exports["."][key];
+/** The file `exports["."]` gives a resolver whose active conditions are `conditions`: at each
+ * level, the first key in the manifest's order that is active (Node's and bundlers' rule). */
+function selectExport(conditions, target = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8")).exports["."]) {
+  if (typeof target === "string") return target;
+  const key = Object.keys(target).find((k) => conditions.includes(k));
+  return key === undefined ? undefined : selectExport(conditions, target[key]);
 }
+
+// The conditions each tool sets (a runtime also tries "import" or "require", then "default").
+const WRANGLER = ["workerd", "worker", "browser", "import", "default"];
+
+test("export conditions: each runtime and bundler selects its intended entry", () => {
+  const cases = {
+    "./edge.mjs": [WRANGLER, ["edge-light", "worker", "browser", "import", "default"]],
+    "./web.mjs": [
+      ["deno", "node", "import", "default"],
+      ["worker", "browser", "import", "default"], // e.g. webpack's webworker target
+      ["browser", "import", "default"],
+      ["import", "default"],
+    ],
+    "./node.mjs": [["bun", "node", "import", "default"], ["node", "import", "default"]],
+    "./node.cjs": [["bun", "node", "require", "default"], ["node", "require", "default"]],
+  };
+  for (const [entry, conditionSets] of Object.entries(cases)) {
+    for (const conditions of conditionSets) assert.equal(selectExport(conditions), entry, conditions.join(","));
+  }
+});
 
 /** workerd on 127.0.0.1 (port 0, learnt from --control-fd) with the package's files as modules
  * and a global fetch that reaches only 127.0.0.0/8; one POST runs the flow. */
@@ -143,7 +164,7 @@ async function runWorkerd(input) {
     `(name = "worker.mjs", esModule = embed "worker.mjs")`,
     `(name = "flow.mjs", esModule = embed "flow.mjs")`,
     // The package under its name: its relative imports resolve from here (esm/…, wasm/…).
-    `(name = "connectpsp", esModule = embed "node_modules/connectpsp/${workerdEntry().replace(/^\.\//, "")}")`,
+    `(name = "connectpsp", esModule = embed "node_modules/connectpsp/${selectExport(WRANGLER).replace(/^\.\//, "")}")`,
     // Every compiled module of the layer, under its path in the package.
     ...readdirSync(join(PKG, "esm"), { recursive: true })
       .filter((f) => f.endsWith(".js"))
