@@ -68,7 +68,13 @@ export async function flow(sdk, input) {
   out.requestsSentByBadInput = (await lastSeq()) - seqBefore;
 
   // Cash-in → paid through the control API → read back.
-  const cashIn = await client.cashIn.create({ amount: "150.50", externalReference: ref("rt-in"), payer });
+  // Its webhook goes to the sandbox itself (loopback): the test reads the delivery from the journal.
+  const cashIn = await client.cashIn.create({
+    amount: "150.50",
+    externalReference: ref("rt-in"),
+    payer,
+    webhookUrl: `${options.baseUrl}/_sandbox/health`,
+  });
   out.cashIn = {
     status: cashIn.status,
     amount: cashIn.amount,
@@ -102,6 +108,24 @@ export async function flow(sdk, input) {
     currency: balance.currency,
     transactional: balance.consolidated.transactionalBalance,
     type: typeof balance.consolidated.transactionalBalance,
+  };
+
+  // The CASHIN_PAID the sandbox signed and delivered, verified by the client (its cryptoToken).
+  let delivery;
+  for (let i = 0; i < 50 && delivery === undefined; i++) {
+    const { webhooks } = await control("GET", "/_sandbox/webhooks");
+    delivery = webhooks.find((w) => w.transactionId === cashIn.transactionId && w.eventType === "CASHIN_PAID");
+    if (delivery === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (delivery === undefined) throw new Error("the sandbox delivered no CASHIN_PAID webhook in 5 s");
+  const delivered = client.webhooks.constructEvent(
+    delivery.body,
+    new Headers({ "X-Connect-Signature": delivery.signature }),
+  );
+  out.deliveredWebhook = {
+    eventType: delivered.eventType,
+    sameTransaction: delivered.data.transactionId === cashIn.transactionId,
+    amount: delivered.data.amount,
   };
 
   // Webhook verification: the shared vector verifies; one flipped byte is refused.

@@ -29,6 +29,7 @@ const EXPECTED = {
   cashOut: { status: "PROCESSING", amount: "50.25", httpStatus: 202, idempotencyKeyShape: true },
   cashOutRead: { status: "PROCESSING", amount: "50.25" },
   balance: { currency: "BRL", transactional: "1234.56", type: "string" },
+  deliveredWebhook: { eventType: "CASHIN_PAID", sameTransaction: true, amount: "150.50" },
   webhook: { eventType: okHook.eventType },
   tamperedWebhook: { name: "WebhookSignatureError", isSdkError: true, isError: true, field: null, status: null },
   notFound: { name: "NotFoundError", isSdkError: true, isError: true, field: null, status: 404, isNotFoundError: true },
