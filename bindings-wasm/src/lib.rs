@@ -15,6 +15,7 @@ use std::rc::Rc;
 use connectpsp_core::Error;
 use connectpsp_core::bridge::{self, Codec};
 use connectpsp_core::config::{Config, Naming};
+use connectpsp_core::facts::{self, Fact};
 use connectpsp_core::http::{FailureKind, HttpResponse, Purpose, TransportFailure};
 use connectpsp_core::operation::{Operation, Session, Step};
 use connectpsp_core::webhook::Freshness;
@@ -321,6 +322,27 @@ pub fn pix_is_valid_cnpj(value: &str) -> bool {
 #[wasm_bindgen(js_name = idempotencyKeyFor)]
 pub fn idempotency_key_for(reference: &str) -> String {
     bridge::idempotency_key_for(reference)
+}
+
+/// The core's facts (URLs, header names, defaults, caps, the re-submittable methods, …) as a
+/// frozen object keyed by their UPPER_SNAKE_CASE names, so the TS layer reads them instead of
+/// copying them. Call it lazily (after the entry point loaded the module) and keep the object.
+#[wasm_bindgen(js_name = coreFacts)]
+pub fn core_facts() -> JsValue {
+    let obj = Object::new();
+    for (name, fact) in facts::ALL {
+        let value: JsValue = match fact {
+            Fact::Text(text) => (*text).into(),
+            Fact::Number(number) => (*number as f64).into(),
+            Fact::List(items) => {
+                let list: Array = items.iter().map(|item| JsValue::from_str(item)).collect();
+                Object::freeze(&list).into()
+            }
+        };
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&obj, &JsValue::from_str(name), &value);
+    }
+    Object::freeze(&obj).into()
 }
 
 #[wasm_bindgen(js_name = coreVersion)]

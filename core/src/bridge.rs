@@ -8,6 +8,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::call::{CallKind, RESUBMIT_METHODS};
 use crate::config::{Config, Naming, PRODUCTION_URL, STAGING_URL};
 use crate::error::{Error, ErrorKind};
 use crate::idempotency::IdempotencyKey;
@@ -52,16 +53,8 @@ impl Codec {
     }
 }
 
-/// Every method `call_from_json` knows.
-pub const METHODS: [&str; 7] = [
-    "cashIn.create",
-    "cashIn.get",
-    "cashIn.refund",
-    "cashOut.create",
-    "cashOut.get",
-    "account.balance",
-    "account.rebalance",
-];
+/// Every method `call_from_json` knows (the call table's names).
+pub use crate::call::METHODS;
 
 /// Binding-facing options, camelCase or snake_case keys.
 #[derive(Deserialize)]
@@ -186,8 +179,8 @@ fn build_call(method: &str, params_json: &str, config: &Config) -> Result<Call, 
     let mut params = params;
     let id = take_string(&mut params, "id")?;
     let idempotency_key = take_string(&mut params, "idempotencyKey")?;
-    let takes_id = matches!(method, "cashIn.get" | "cashIn.refund" | "cashOut.get");
-    if id.is_some() && !takes_id && METHODS.contains(&method) {
+    let spec = CallKind::from_name(method).map(CallKind::spec);
+    if id.is_some() && spec.is_some_and(|spec| !spec.takes_id) {
         return Err(Error::validation("id", "is not a parameter of this method"));
     }
     check_amount_number(&params, "amount", Codec::of(config))?;
@@ -201,7 +194,10 @@ fn build_call(method: &str, params_json: &str, config: &Config) -> Result<Call, 
         if idempotency_key.is_some() {
             Err(Error::validation(
                 "idempotencyKey",
-                "is only used by cashIn.create, cashIn.refund and cashOut.create",
+                format!(
+                    "is only used by {}",
+                    crate::model::one_of(&RESUBMIT_METHODS)
+                ),
             ))
         } else {
             Ok(call)

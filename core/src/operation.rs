@@ -17,6 +17,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::auth::TokenDecision;
+use crate::call::{CallKind, CallSpec};
 use crate::config::MAX_TIMER_MS;
 use crate::error::{Error, ErrorKind};
 use crate::http::{FailureKind, HttpRequest, HttpResponse, Method, Purpose, TransportFailure};
@@ -73,16 +74,36 @@ pub enum Call {
 }
 
 impl Call {
+    /// Its row of the call table ([`crate::call::CALLS`]).
+    pub fn kind(&self) -> CallKind {
+        match self {
+            Call::CreateCashIn { .. } => CallKind::CreateCashIn,
+            Call::GetCashIn { .. } => CallKind::GetCashIn,
+            Call::RefundCashIn { .. } => CallKind::RefundCashIn,
+            Call::CreateCashOut { .. } => CallKind::CreateCashOut,
+            Call::GetCashOut { .. } => CallKind::GetCashOut,
+            Call::GetBalance => CallKind::GetBalance,
+            Call::Rebalance { .. } => CallKind::Rebalance,
+        }
+    }
+
+    /// Method, path template, key and signature rules, reply type.
+    pub fn spec(&self) -> &'static CallSpec {
+        self.kind().spec()
+    }
+
     /// The bridge's method name (`cashOut.create`, …).
     pub fn name(&self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The path id, for the calls whose path has one.
+    pub fn id(&self) -> Option<&str> {
         match self {
-            Call::CreateCashIn { .. } => "cashIn.create",
-            Call::GetCashIn { .. } => "cashIn.get",
-            Call::RefundCashIn { .. } => "cashIn.refund",
-            Call::CreateCashOut { .. } => "cashOut.create",
-            Call::GetCashOut { .. } => "cashOut.get",
-            Call::GetBalance => "account.balance",
-            Call::Rebalance { .. } => "account.rebalance",
+            Call::GetCashIn { id } | Call::RefundCashIn { id, .. } | Call::GetCashOut { id } => {
+                Some(id)
+            }
+            _ => None,
         }
     }
 
@@ -123,10 +144,7 @@ impl Call {
 
     /// Whether the call carries an `X-Idempotency-Key`.
     pub fn takes_idempotency_key(&self) -> bool {
-        matches!(
-            self,
-            Call::CreateCashIn { .. } | Call::RefundCashIn { .. } | Call::CreateCashOut { .. }
-        )
+        self.spec().keyed
     }
 }
 
@@ -806,10 +824,7 @@ impl Operation {
 
     /// Every POST changes state on the server (a charge, a payment, a refund, a rebalance).
     fn call_may_apply(&self) -> bool {
-        !matches!(
-            self.call,
-            Call::GetCashIn { .. } | Call::GetCashOut { .. } | Call::GetBalance
-        )
+        self.call.spec().method == crate::http::Method::Post
     }
 
     fn outcome_unknown(&self) -> bool {

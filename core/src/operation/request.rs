@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use super::{Call, Reply};
 use crate::auth::AccessToken;
+use crate::call::ReplyKind;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse, Method, Purpose, is_valid_header_value};
@@ -56,35 +57,8 @@ fn serialize<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
 /// Method and path template (`/cash-out/{id}`) of a call: what events and logs name, never
 /// the id itself.
 pub(super) fn method_and_template(call: &Call) -> (Method, &'static str) {
-    match call {
-        Call::CreateCashIn { .. } => (Method::Post, "/cash-in"),
-        Call::GetCashIn { .. } => (Method::Get, "/cash-in/{id}"),
-        Call::RefundCashIn { .. } => (Method::Post, "/cash-in/{id}/refund"),
-        Call::CreateCashOut { .. } => (Method::Post, "/cash-out"),
-        Call::GetCashOut { .. } => (Method::Get, "/cash-out/{id}"),
-        Call::GetBalance => (Method::Get, "/account/balance"),
-        Call::Rebalance { .. } => (Method::Post, "/account/rebalance"),
-    }
-}
-
-fn method_and_path(call: &Call) -> (Method, String) {
-    match call {
-        Call::CreateCashIn { .. } => (Method::Post, "/cash-in".to_owned()),
-        Call::GetCashIn { id } => (Method::Get, format!("/cash-in/{id}")),
-        Call::RefundCashIn { id, .. } => (Method::Post, format!("/cash-in/{id}/refund")),
-        Call::CreateCashOut { .. } => (Method::Post, "/cash-out".to_owned()),
-        Call::GetCashOut { id } => (Method::Get, format!("/cash-out/{id}")),
-        Call::GetBalance => (Method::Get, "/account/balance".to_owned()),
-        Call::Rebalance { .. } => (Method::Post, "/account/rebalance".to_owned()),
-    }
-}
-
-/// Reference §3.1: cash-out, rebalance and refund need the DigitalSignature.
-fn needs_signature(call: &Call) -> bool {
-    matches!(
-        call,
-        Call::CreateCashOut { .. } | Call::Rebalance { .. } | Call::RefundCashIn { .. }
-    )
+    let spec = call.spec();
+    (spec.method, spec.path)
 }
 
 fn common_headers(user_agent: &str, with_body: bool) -> Vec<(String, String)> {
@@ -106,7 +80,8 @@ pub(super) fn api_request(
     idempotency_key: Option<&str>,
     timeout_ms: u64,
 ) -> HttpRequest {
-    let (method, path) = method_and_path(call);
+    let spec = call.spec();
+    let path = spec.path_with(call.id());
     let mut headers = common_headers(user_agent, body.is_some());
     headers.push((
         "Authorization".to_owned(),
@@ -116,7 +91,8 @@ pub(super) fn api_request(
         "ApplicationToken".to_owned(),
         config.application_token.expose().to_owned(),
     ));
-    if needs_signature(call) {
+    // Reference §3.1: cash-out, rebalance and refund need the DigitalSignature.
+    if spec.signed {
         headers.push((
             "DigitalSignature".to_owned(),
             token.signature.expose().to_owned(),
@@ -126,7 +102,7 @@ pub(super) fn api_request(
         headers.push(("X-Idempotency-Key".to_owned(), key.to_owned()));
     }
     HttpRequest {
-        method,
+        method: spec.method,
         url: format!("{}{path}", config.base_url()),
         headers,
         body: body.map(<[u8]>::to_vec).unwrap_or_default(),
@@ -185,13 +161,11 @@ pub(super) fn parse_reply(call: &Call, response: &HttpResponse) -> Result<Reply,
     fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
         serde_json::from_slice(body).or_else(|_| parse_response(body))
     }
-    let decoded = match call {
-        Call::CreateCashIn { .. } | Call::GetCashIn { .. } | Call::RefundCashIn { .. } => {
-            typed(body).map(Reply::CashIn)
-        }
-        Call::CreateCashOut { .. } | Call::GetCashOut { .. } => typed(body).map(Reply::CashOut),
-        Call::GetBalance => typed(body).map(Reply::Balance),
-        Call::Rebalance { .. } => typed(body).map(Reply::Rebalance),
+    let decoded = match call.spec().reply {
+        ReplyKind::CashIn => typed(body).map(Reply::CashIn),
+        ReplyKind::CashOut => typed(body).map(Reply::CashOut),
+        ReplyKind::Balance => typed(body).map(Reply::Balance),
+        ReplyKind::Rebalance => typed(body).map(Reply::Rebalance),
     };
     decoded.map_err(|mut error| {
         // The body is never quoted (it holds names, documents, PIX keys): its size and type
