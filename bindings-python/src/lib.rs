@@ -30,6 +30,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(toolkit::pix_is_valid_cpf, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::pix_is_valid_cnpj, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::mask_pix_key, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::mask_personal, m)?)?;
     let drain = wrap_pyfunction!(asyncio_bridge::_drain, m)?;
     m.add_function(drain.clone())?;
     // Before the interpreter finalises, stop every task that could still call into Python.

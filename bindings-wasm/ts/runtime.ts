@@ -53,6 +53,8 @@ export interface CoreModule {
   pixIsValidCpf(value: string): boolean;
   pixIsValidCnpj(value: string): boolean;
   idempotencyKeyFor(reference: string): string;
+  /** A personal-data value masked by the core's rule `mask` (core/src/personal.rs). */
+  maskPersonal(mask: string, value: string, hint: string | undefined): string;
   coreVersion(): string;
 }
 
