@@ -2,6 +2,7 @@
 // over as JSON; the core validates them, builds and signs the requests and decides retries.
 
 import { ConnectPSPError, toSdkError, ValidationError } from "./errors.js";
+import { withDisplay, type ModelName } from "./generated/display.js";
 import { runtime, type CoreSession } from "./runtime.js";
 import { drive, TokenSignal, type DriverContext, type FetchFunction } from "./transport.js";
 import type {
@@ -121,15 +122,17 @@ export class ConnectPSP {
 
     const fetchFn = resolveFetch(options.fetch);
     const ctx: DriverContext = { session, fetch: fetchFn, tokenSignal: new TokenSignal() };
-    const call = async <T>(method: string, params: object): Promise<WithResponse<T>> => {
+    // `model` names the result's type for its masked toString / util.inspect.
+    const call = async <T>(method: string, params: object, model: ModelName): Promise<WithResponse<T>> => {
       if (this.#closed) {
         throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
       }
       const { data, response } = await drive(ctx, method, params).catch((error: unknown) => {
-        rememberCall(error, this, method, params, call); // for client.resubmit(error)
+        // for client.resubmit(error)
+        rememberCall(error, this, method, params, (m: string, p: object) => call(m, p, model));
         throw error;
       });
-      const resource = (data ?? {}) as T & object;
+      const resource = withDisplay(model, (data ?? {}) as T & object);
       Object.defineProperty(resource, "response", { value: response, enumerable: false });
       return resource as WithResponse<T>;
     };
@@ -139,19 +142,19 @@ export class ConnectPSP {
     this.cashIn = Object.freeze({
       // One implementation behind the overloads: which shape comes back is the API's answer.
       create: ((params: CreateCashInParams, options?: CallOptions) =>
-        call<CashIn>("cashIn.create", withKey(params, options))) as CashInResource["create"],
-      get: (id: string) => call<CashIn>("cashIn.get", { id }),
+        call<CashIn>("cashIn.create", withKey(params, options), "CashIn")) as CashInResource["create"],
+      get: (id: string) => call<CashIn>("cashIn.get", { id }, "CashIn"),
       refund: (id: string, params: RefundCashInParams, options?: CallOptions) =>
-        call<CashIn>("cashIn.refund", withKey({ ...params, id }, options)),
+        call<CashIn>("cashIn.refund", withKey({ ...params, id }, options), "CashIn"),
     });
     this.cashOut = Object.freeze({
       create: (params: CreateCashOutParams, options?: CallOptions) =>
-        call<CashOut>("cashOut.create", withKey(params, options)),
-      get: (id: string) => call<CashOut>("cashOut.get", { id }),
+        call<CashOut>("cashOut.create", withKey(params, options), "CashOut"),
+      get: (id: string) => call<CashOut>("cashOut.get", { id }, "CashOut"),
     });
     this.account = Object.freeze({
-      balance: () => call<Balance>("account.balance", {}),
-      rebalance: (params: RebalanceParams) => call<RebalanceResult>("account.rebalance", params),
+      balance: () => call<Balance>("account.balance", {}, "Balance"),
+      rebalance: (params: RebalanceParams) => call<RebalanceResult>("account.rebalance", params, "RebalanceResult"),
     });
     this.webhooks = Object.freeze({
       constructEvent: (rawBody: string | Uint8Array | ArrayBuffer, headers: HeadersLike): WebhookEvent => {
@@ -161,7 +164,7 @@ export class ConnectPSP {
         const payload = rawBodyBytes(rawBody);
         const signature = signatureFromHeaders(headers);
         try {
-          return JSON.parse(session.constructEvent(payload, signature)) as WebhookEvent;
+          return withDisplay("WebhookEvent", JSON.parse(session.constructEvent(payload, signature)) as WebhookEvent);
         } catch (error) {
           throw toSdkError(error);
         }
