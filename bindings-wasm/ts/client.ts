@@ -2,8 +2,8 @@
 // over as JSON; the core validates them, builds and signs the requests and decides retries.
 
 import { ConnectPSPError, toSdkError, ValidationError } from "./errors.js";
-import { withDisplay, type ModelName } from "./generated/display.js";
-import { runtime, type CoreSession } from "./runtime.js";
+import { withDisplay, withReplyDisplay } from "./generated/display.js";
+import { facts, runtime, type CoreSession } from "./runtime.js";
 import { drive, TokenSignal, type DriverContext, type FetchFunction } from "./transport.js";
 import type {
   Balance,
@@ -26,9 +26,6 @@ import type {
 import { rememberCall, resubmitCall } from "./resubmit.js";
 import { VERSION } from "./version.js";
 import { rawBodyBytes, signatureFromHeaders } from "./webhooks.js";
-
-const PRODUCTION = "https://api.connectpsp.com";
-const STAGING = "https://api.homologacao.connectpsp.com";
 
 // Options the JS layer consumes itself; everything else goes to the core, which rejects what it
 // does not know.
@@ -70,8 +67,8 @@ export interface ClientWebhooks {
 
 /** A ConnectPSP API client. Safe to share: concurrent calls share one token. */
 export class ConnectPSP {
-  static readonly PRODUCTION: string = PRODUCTION;
-  static readonly STAGING: string = STAGING;
+  static get PRODUCTION(): string { return facts().PRODUCTION_URL; }
+  static get STAGING(): string { return facts().STAGING_URL; }
   /** The package version. */
   static readonly VERSION: string = VERSION;
 
@@ -122,17 +119,16 @@ export class ConnectPSP {
 
     const fetchFn = resolveFetch(options.fetch);
     const ctx: DriverContext = { session, fetch: fetchFn, tokenSignal: new TokenSignal() };
-    // `model` names the result's type for its masked toString / util.inspect.
-    const call = async <T>(method: string, params: object, model: ModelName): Promise<WithResponse<T>> => {
+    const call = async <T>(method: string, params: object): Promise<WithResponse<T>> => {
       if (this.#closed) {
         throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
       }
       const { data, response } = await drive(ctx, method, params).catch((error: unknown) => {
-        // for client.resubmit(error)
-        rememberCall(error, this, method, params, (m: string, p: object) => call(m, p, model));
+        rememberCall(error, this, method, params, call); // for client.resubmit(error)
         throw error;
       });
-      const resource = withDisplay(model, (data ?? {}) as T & object);
+      // Prints with personal data masked (toString, util.inspect), by the core's rule.
+      const resource = withReplyDisplay(method, (data ?? {}) as T & object);
       Object.defineProperty(resource, "response", { value: response, enumerable: false });
       return resource as WithResponse<T>;
     };
@@ -142,19 +138,19 @@ export class ConnectPSP {
     this.cashIn = Object.freeze({
       // One implementation behind the overloads: which shape comes back is the API's answer.
       create: ((params: CreateCashInParams, options?: CallOptions) =>
-        call<CashIn>("cashIn.create", withKey(params, options), "CashIn")) as CashInResource["create"],
-      get: (id: string) => call<CashIn>("cashIn.get", { id }, "CashIn"),
+        call<CashIn>("cashIn.create", withKey(params, options))) as CashInResource["create"],
+      get: (id: string) => call<CashIn>("cashIn.get", { id }),
       refund: (id: string, params: RefundCashInParams, options?: CallOptions) =>
-        call<CashIn>("cashIn.refund", withKey({ ...params, id }, options), "CashIn"),
+        call<CashIn>("cashIn.refund", withKey({ ...params, id }, options)),
     });
     this.cashOut = Object.freeze({
       create: (params: CreateCashOutParams, options?: CallOptions) =>
-        call<CashOut>("cashOut.create", withKey(params, options), "CashOut"),
-      get: (id: string) => call<CashOut>("cashOut.get", { id }, "CashOut"),
+        call<CashOut>("cashOut.create", withKey(params, options)),
+      get: (id: string) => call<CashOut>("cashOut.get", { id }),
     });
     this.account = Object.freeze({
-      balance: () => call<Balance>("account.balance", {}, "Balance"),
-      rebalance: (params: RebalanceParams) => call<RebalanceResult>("account.rebalance", params, "RebalanceResult"),
+      balance: () => call<Balance>("account.balance", {}),
+      rebalance: (params: RebalanceParams) => call<RebalanceResult>("account.rebalance", params),
     });
     this.webhooks = Object.freeze({
       constructEvent: (rawBody: string | Uint8Array | ArrayBuffer, headers: HeadersLike): WebhookEvent => {

@@ -54,6 +54,17 @@ const EVENT_DATA: Readonly<Record<string, ModelName>> = {
   CASHOUT_FAILED: "CashOut",
   CASHOUT_REFUNDED: "CashOut",
 };
+
+/** The model each call answers with (the core's call table, core/src/call.rs). */
+const REPLY_MODEL: Readonly<Record<string, ModelName>> = {
+  "cashIn.create": "CashIn",
+  "cashIn.get": "CashIn",
+  "cashIn.refund": "CashIn",
+  "cashOut.create": "CashOut",
+  "cashOut.get": "CashOut",
+  "account.balance": "Balance",
+  "account.rebalance": "RebalanceResult",
+};
 const WEBHOOK: ModelName = "WebhookEvent";
 const EVENT_FIELD = "eventType";
 
@@ -129,4 +140,10 @@ export function withDisplay<T>(model: ModelName, value: T): T {
     if (inner !== undefined) withDisplay(inner, record[key]);
   }
   return value;
+}
+
+/** `withDisplay` for the answer of the core call `method` (`cashOut.create`, ...). */
+export function withReplyDisplay<T>(method: string, value: T): T {
+  const model = REPLY_MODEL[method];
+  return model === undefined ? value : withDisplay(model, value);
 }

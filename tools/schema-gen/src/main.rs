@@ -115,14 +115,37 @@ pub fn generate(root: &Path) -> Result<Vec<(&'static str, String)>, String> {
         }
     }
     let personal = personal(&schema)?;
+    let replies = call_replies(&schema)?;
     Ok(vec![
         (TS_SCHEMA, typescript::schema(&schema, &order, &directions)),
         (
             TS_DISPLAY,
-            typescript::display(&schema, &order, &directions, &personal),
+            typescript::display(&schema, &order, &directions, &personal, &replies),
         ),
         (PY_MODELS, python::emit(&schema, &order, &personal)),
     ])
+}
+
+/// (method, reply model) for every row of the core's call table: `ReplyKind::Rebalance` is the
+/// type `Reply::Rebalance` holds.
+fn call_replies(schema: &Schema) -> Result<Vec<(String, String)>, String> {
+    connectpsp_core::call::CALLS
+        .iter()
+        .map(|spec| {
+            let kind = format!("{:?}", spec.reply);
+            schema
+                .reply_variants
+                .iter()
+                .find(|(variant, _)| *variant == kind)
+                .map(|(_, model)| (spec.name.to_owned(), model.clone()))
+                .ok_or_else(|| {
+                    format!(
+                        "call {}: ReplyKind::{kind} has no Reply::{kind} variant",
+                        spec.name
+                    )
+                })
+        })
+        .collect()
 }
 
 /// Every type a generated one refers to exists.
@@ -234,6 +257,7 @@ mod tests {
         let files = files();
         assert!(files[PY_MODELS].contains("    \"CASHOUT_FAILED\": CashOut,\n"));
         assert!(files[TS_DISPLAY].contains("  CASHIN_PAID: \"CashIn\",\n"));
+        assert!(files[TS_DISPLAY].contains("  \"account.rebalance\": \"RebalanceResult\",\n"));
         assert!(
             files[TS_SCHEMA]
                 .contains("export type CashInEventType = \"CASHIN_PAID\" | \"CASHIN_REFUNDED\";")

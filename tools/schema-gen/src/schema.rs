@@ -86,6 +86,8 @@ pub struct Schema {
     pub enums: BTreeMap<String, StrEnum>,
     /// The reply types of API calls (`operation::Reply`'s variants), in declaration order.
     pub replies: Vec<String>,
+    /// `Reply`'s variants and the type each holds (`Rebalance` → `RebalanceResult`).
+    pub reply_variants: Vec<(String, String)>,
     pub webhook: Option<Webhook>,
 }
 

@@ -610,7 +610,10 @@ pub fn load(core_src: &Path) -> Result<Schema, String> {
                         && let Some(field) = f.unnamed.first()
                         && let (Ty::Named(name), false) = field_type(&field.ty, &decimals)?
                     {
-                        schema.replies.push(name);
+                        schema.replies.push(name.clone());
+                        schema
+                            .reply_variants
+                            .push((variant.ident.to_string(), name));
                     }
                 }
             }

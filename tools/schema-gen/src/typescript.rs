@@ -169,6 +169,7 @@ pub fn display(
     order: &[String],
     directions: &BTreeMap<String, Direction>,
     personal: &Personal,
+    replies: &[(String, String)],
 ) -> String {
     // What the core hands back; request bodies are the caller's own objects.
     let models: Vec<&String> = order
@@ -244,6 +245,17 @@ pub fn display(
             for event in &kind.events {
                 let _ = writeln!(out, "  {event}: {},", js_str(&config::ts_name(&kind.data)));
             }
+        }
+        out.push_str("};\n");
+        out.push_str("\n/** The model each call answers with (the core's call table, core/src/call.rs). */\n");
+        out.push_str("const REPLY_MODEL: Readonly<Record<string, ModelName>> = {\n");
+        for (method, model) in replies {
+            let _ = writeln!(
+                out,
+                "  {}: {},",
+                js_str(method),
+                js_str(&config::ts_name(model))
+            );
         }
         out.push_str("};\n");
         let _ = writeln!(
@@ -330,5 +342,11 @@ export function withDisplay<T>(model: ModelName, value: T): T {
     if (inner !== undefined) withDisplay(inner, record[key]);
   }
   return value;
+}
+
+/** `withDisplay` for the answer of the core call `method` (`cashOut.create`, ...). */
+export function withReplyDisplay<T>(method: string, value: T): T {
+  const model = REPLY_MODEL[method];
+  return model === undefined ? value : withDisplay(model, value);
 }
 "#;
