@@ -105,7 +105,7 @@ pub fn generate(root: &Path) -> Result<Vec<(&'static str, String)>, String> {
         let has_amount = schema
             .field_types(name)
             .iter()
-            .any(|t| matches!(t, Ty::Decimal));
+            .any(|t| matches!(t, Ty::Decimal(_)));
         let in_request = schema.reachable(&requests).contains(name);
         if response && in_request && has_amount {
             // One TS type cannot say both "AmountInput" and "AmountString".
@@ -181,12 +181,15 @@ fn repository_root() -> PathBuf {
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let mut out_dir = None;
+    let mut root = repository_root();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--out" => out_dir = args.next().map(PathBuf::from),
+            // Read another checkout's core/src (to try a branch before merging it).
+            "--root" => root = args.next().map_or(root, PathBuf::from),
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo run -p connectpsp-schema-gen [-- --out DIR]\n\nWrites {TS_SCHEMA}, {TS_DISPLAY} and {PY_MODELS} under the repository root (or DIR)."
+                    "usage: cargo run -p connectpsp-schema-gen [-- [--out DIR] [--root DIR]]\n\nReads core/src under the repository root (or --root) and writes {TS_SCHEMA}, {TS_DISPLAY} and {PY_MODELS} there (or under --out)."
                 );
                 return ExitCode::SUCCESS;
             }
@@ -196,7 +199,6 @@ fn main() -> ExitCode {
             }
         }
     }
-    let root = repository_root();
     let files = match generate(&root) {
         Ok(files) => files,
         Err(message) => {

@@ -60,7 +60,7 @@ impl Emitter<'_> {
             Ty::Str => "str".to_owned(),
             Ty::Bool => "bool".to_owned(),
             Ty::Int => "int".to_owned(),
-            Ty::Decimal => "Decimal".to_owned(),
+            Ty::Decimal(_) => "Decimal".to_owned(),
             Ty::Any => "Any".to_owned(),
             Ty::List(inner) => format!("tuple[{}, ...]", self.annotation(inner)),
             Ty::Named(name) => config::py_name(name),
@@ -73,7 +73,7 @@ impl Emitter<'_> {
             Ty::Str => "as_str".to_owned(),
             Ty::Bool => "as_bool".to_owned(),
             Ty::Int => "int".to_owned(),
-            Ty::Decimal => "to_decimal".to_owned(),
+            Ty::Decimal(_) => "to_decimal".to_owned(),
             Ty::Any => "_same".to_owned(),
             Ty::List(inner) => format!("tuple_of({})", self.converter(inner)),
             Ty::Named(name) if self.is_enum(name) => config::py_name(name),
@@ -91,7 +91,7 @@ impl Emitter<'_> {
                     if field.optional { ", None" } else { "" }
                 )
             }
-            Ty::Decimal => format!(
+            Ty::Decimal(_) => format!(
                 "Union[Decimal, str, int{}]",
                 if field.optional { ", None" } else { "" }
             ),
@@ -109,7 +109,7 @@ impl Emitter<'_> {
     fn coerce(&self, field: &Field, var: &str) -> String {
         let convert = match &field.ty {
             Ty::Named(name) if self.is_enum(name) => config::py_name(name),
-            Ty::Decimal => "to_decimal".to_owned(),
+            Ty::Decimal(_) => "to_decimal".to_owned(),
             _ => return var.to_owned(),
         };
         if field.optional {

@@ -9,9 +9,9 @@ pub enum Ty {
     Str,
     Bool,
     Int,
-    /// An exact amount (`money::Amount` and any other type of `core/src/money*`): a decimal
-    /// string across the bridge.
-    Decimal,
+    /// An exact amount (`money::Amount` and any other type of `core/src/money*`, by name): a
+    /// decimal string across the bridge.
+    Decimal(String),
     /// `serde_json::Value`: anything.
     Any,
     List(Box<Ty>),
@@ -89,6 +89,8 @@ pub struct Schema {
     /// `Reply`'s variants and the type each holds (`Rebalance` → `RebalanceResult`).
     pub reply_variants: Vec<(String, String)>,
     pub webhook: Option<Webhook>,
+    /// The amount types of `core/src/money*` and their docs.
+    pub decimals: BTreeMap<String, String>,
 }
 
 /// Which way a type crosses the boundary.

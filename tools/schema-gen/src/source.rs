@@ -261,7 +261,7 @@ fn field_type(ty: &Type, decimals: &BTreeSet<String>) -> Result<(Ty, bool), Stri
             (Ty::Int, false)
         }
         "Value" => (Ty::Any, false),
-        other if decimals.contains(other) => (Ty::Decimal, false),
+        other if decimals.contains(other) => (Ty::Decimal(other.to_owned()), false),
         other => (Ty::Named(other.to_owned()), false),
     })
 }
@@ -521,16 +521,17 @@ pub fn load(core_src: &Path) -> Result<Schema, String> {
     };
 
     // Exact amounts: every struct of the money module.
+    let mut schema = Schema::default();
     let mut decimals = BTreeSet::new();
     for path in files(MONEY_SOURCES) {
         for item in items(&parse(&path)?) {
             if let Item::Struct(s) = item {
                 decimals.insert(s.ident.to_string());
+                schema.decimals.insert(s.ident.to_string(), doc(&s.attrs));
             }
         }
     }
 
-    let mut schema = Schema::default();
     let mut webhook_struct = None;
     let mut data_enum = None;
     let mut webhook_file = None;

@@ -33,9 +33,9 @@ impl Types<'_> {
             Ty::Bool => "boolean".to_owned(),
             Ty::Int => "number".to_owned(),
             Ty::Any => "unknown".to_owned(),
-            Ty::Decimal => match direction {
+            Ty::Decimal(name) => match direction {
                 Direction::Request => "AmountInput".to_owned(),
-                Direction::Response => "AmountString".to_owned(),
+                Direction::Response => format!("{name}String"),
             },
             Ty::List(inner) => format!("{}[]", self.ty(inner, direction)),
             Ty::Named(name) if self.schema.enums.contains_key(name) => match direction {
@@ -95,6 +95,14 @@ pub fn schema(
     let mut out = format!(
         "// {HEADER}\n//\n// The API's models as the core defines them (core/src/model). Response types are exact: a member\n// the core may leave out is optional, and every enum is open (a value the API adds later\n// arrives as its string). Request-only types use the closed `Known…` unions, because the core\n// refuses an unknown value there before anything is sent.\n\n{PRELUDE}"
     );
+    // Every other amount type of core/src/money: a decimal string as the SDK returns it.
+    for (name, doc) in schema.decimals.iter().filter(|(n, _)| *n != "Amount") {
+        let _ = write!(
+            out,
+            "\n/** {} The SDK returns it as a decimal string with two decimals. */\nexport type {name}String = string;\n",
+            summary(doc).replace("*/", "*\\/")
+        );
+    }
     for name in order
         .iter()
         .filter(|n| schema.enums.contains_key(n.as_str()))
