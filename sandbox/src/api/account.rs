@@ -11,6 +11,7 @@ use connectpsp_core::model::account::{Rebalance, RebalanceResult};
 
 use crate::app::App;
 use crate::clock;
+use crate::ledger::LedgerError;
 use crate::problem::ApiError;
 
 /// `?date=YYYY-MM-DD` is documented as "not available yet": a well-formed date is accepted and
@@ -35,7 +36,10 @@ pub async fn balance(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) 
         .store()
         .ledger
         .balance(clock::brasilia_date(now), clock::utc(now));
-    Json(balance).into_response()
+    match balance {
+        Ok(balance) => Json(balance).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
 }
 
 pub async fn rebalance(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -45,10 +49,12 @@ pub async fn rebalance(State(app): State<Arc<App>>, headers: HeaderMap, body: By
         .and_then(|_| super::parse_body::<Rebalance>(&body, Rebalance::validate))
         .and_then(|request| {
             let target = request.target_amount;
-            app.store()
-                .ledger
-                .rebalance(target)
-                .map_err(|shortfall| ApiError::insufficient_funds(target, shortfall.available))
+            app.store().ledger.rebalance(target).map_err(|e| match e {
+                LedgerError::Shortfall { available } => {
+                    ApiError::insufficient_funds(target, available)
+                }
+                other => ApiError::from(other),
+            })
         });
     match result {
         Ok(()) => Json(RebalanceResult {
