@@ -20,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     m.add("CORE_VERSION", connectpsp_core::VERSION)?;
     m.add_class::<client::NativeClient>()?;
+    m.add_class::<client::NativeCall>()?;
     m.add_class::<sandbox::NativeSandbox>()?;
     m.add_function(wrap_pyfunction!(toolkit::webhook_construct_event, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::idempotency_key_for, m)?)?;
@@ -36,5 +37,16 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.py()
         .import("atexit")?
         .call_method1("register", (drain,))?;
+    // A forked child never waits for a lock held by a thread it does not have (runtime.rs).
+    let fork_hooks = pyo3::types::PyDict::new(m.py());
+    fork_hooks.set_item(
+        "after_in_child",
+        wrap_pyfunction!(runtime::_after_fork_in_child, m)?,
+    )?;
+    let os = m.py().import("os")?;
+    if os.hasattr("register_at_fork")? {
+        os.getattr("register_at_fork")?
+            .call((), Some(&fork_hooks))?;
+    }
     Ok(())
 }

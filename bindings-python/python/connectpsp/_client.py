@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Mapping, Optional, Union
+from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, Union
 
-from . import _native
+from . import _events, _native
+from ._cancellation import abandoned
+from ._events import AsyncEventHooks, EventHooks
 from ._errors import ConnectPSPError
 from . import _resubmit
 from ._transport import decode_outcome, encode_params, log_attempts
@@ -292,7 +294,9 @@ class _ClientBase:
         max_retries: int = 2,
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
+        event_hooks: Optional[Mapping[str, Sequence[Callable[[Any], Any]]]] = None,
     ) -> None:
+        self._hooks = _events.normalise(event_hooks)
         config = _config_json(
             client_id=client_id,
             client_secret=client_secret,
@@ -329,6 +333,7 @@ class Client(_ClientBase):
         max_retries: int = 2,
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
+        event_hooks: Optional[EventHooks] = None,
     ) -> None:
         super().__init__(
             client_id=client_id,
@@ -340,18 +345,25 @@ class Client(_ClientBase):
             max_retries=max_retries,
             deadline=deadline,
             dangerously_allow_insecure_http=dangerously_allow_insecure_http,
+            event_hooks=event_hooks,
         )
         self.cash_in = CashInResource(self._call)
         self.cash_out = CashOutResource(self._call)
         self.account = AccountResource(self._call)
 
     def _call(self, method: str, params: Params) -> dict[str, Any]:
-        payload = encode_params(params)
+        call = self._native.prepare(method, encode_params(params))
         try:
-            outcome_json, attempts = self._native.call(method, payload)
+            if self._hooks is None:
+                outcome_json, attempts = call.run()
+            else:
+                outcome_json, attempts = call.run(_events.Dispatcher(self._hooks, asynchronous=False))
         except ConnectPSPError as error:
             log_attempts(error.__dict__.pop("_attempts", ()))
             _resubmit.remember_call(error, self, method, params)
+            raise
+        except BaseException as interruption:  # Ctrl-C, or a signal handler that raised
+            abandoned(call, method, interruption)
             raise
         log_attempts(attempts)
         return decode_outcome(outcome_json)
@@ -471,6 +483,7 @@ class AsyncClient(_ClientBase):
         max_retries: int = 2,
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
+        event_hooks: Optional[AsyncEventHooks] = None,
     ) -> None:
         super().__init__(
             client_id=client_id,
@@ -482,20 +495,29 @@ class AsyncClient(_ClientBase):
             max_retries=max_retries,
             deadline=deadline,
             dangerously_allow_insecure_http=dangerously_allow_insecure_http,
+            event_hooks=event_hooks,
         )
         self.cash_in = AsyncCashInResource(self._call)
         self.cash_out = AsyncCashOutResource(self._call)
         self.account = AsyncAccountResource(self._call)
 
     async def _call(self, method: str, params: Params) -> dict[str, Any]:
-        payload = encode_params(params)
+        call = self._native.prepare(method, encode_params(params))
+        dispatcher = None if self._hooks is None else _events.Dispatcher(self._hooks, asynchronous=True)
         try:
-            outcome_json, attempts = await self._native.call_async(method, payload)
+            outcome_json, attempts = await call.run_async(dispatcher)
         except ConnectPSPError as error:
             log_attempts(error.__dict__.pop("_attempts", ()))
             _resubmit.remember_call(error, self, method, params)
+            if dispatcher is not None:
+                await dispatcher.settle()
+            raise
+        except BaseException as interruption:  # the task was cancelled (task.cancel, a timeout)
+            abandoned(call, method, interruption)
             raise
         log_attempts(attempts)
+        if dispatcher is not None:
+            await dispatcher.settle()
         return decode_outcome(outcome_json)
 
     async def resubmit(self, error: BaseException) -> Any:

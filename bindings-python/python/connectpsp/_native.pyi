@@ -1,9 +1,10 @@
 # Stubs of the Rust extension module (bindings-python/src). Checked by `mypy.stubtest`.
 import asyncio
-from typing import Optional, final
+from typing import Callable, Optional, final
 
 __all__ = [
     "CORE_VERSION",
+    "NativeCall",
     "NativeClient",
     "NativeSandbox",
     "VERSION",
@@ -25,15 +26,31 @@ CORE_VERSION: str
 #: (method, path, status or None, elapsed ms, attempt, idempotency key or None, failure or None)
 _Attempt = tuple[str, str, Optional[int], int, int, Optional[str], Optional[str]]
 
+#: ((kind, call id, method, path template, attempt, idempotency key),
+#:  (status, failure, elapsed ms, request id, will retry, outcome unknown))
+_Event = tuple[
+    tuple[str, int, str, str, int, Optional[str]],
+    tuple[Optional[int], Optional[str], float, Optional[str], bool, bool],
+]
+
 @final
 class NativeClient:
     def __new__(cls, config_json: str) -> NativeClient: ...
     @property
     def base_url(self) -> str: ...
-    def call(self, method: str, params_json: str) -> tuple[str, list[_Attempt]]: ...
-    def call_async(self, method: str, params_json: str) -> asyncio.Future[tuple[str, list[_Attempt]]]: ...
+    def prepare(self, method: str, params_json: str) -> NativeCall: ...
     def construct_event(self, payload: bytes, signature: str) -> str: ...
     def close(self) -> None: ...
+
+@final
+class NativeCall:
+    @property
+    def idempotency_key(self) -> Optional[str]: ...
+    def abandon(self) -> bool: ...
+    def run(self, on_event: Optional[Callable[[_Event], object]] = None) -> tuple[str, list[_Attempt]]: ...
+    def run_async(
+        self, on_event: Optional[Callable[[_Event], object]] = None
+    ) -> asyncio.Future[tuple[str, list[_Attempt]]]: ...
 
 @final
 class NativeSandbox:

@@ -258,9 +258,21 @@ class Sandbox:
         """Set the account balances (see the sandbox README for the fields)."""
         return self._control("POST", "/balances", _camel(balances))
 
-    def update_settings(self, **settings: Any) -> Any:
-        """Change settings at run time, e.g. ``token_ttl_secs=2``."""
-        return self._control("POST", "/settings", _camel(settings))
+    def update_settings(
+        self,
+        *,
+        token_ttl_seconds: Optional[int] = None,
+        settle_delay_ms: Optional[int] = None,
+        auto_settle: Optional[bool] = None,
+    ) -> Any:
+        """Change settings of the running sandbox; only the ones given change. Returns them all.
+
+        ``token_ttl_seconds``: lifetime of the tokens issued from now on; ``settle_delay_ms``:
+        how long a new cash-out stays PROCESSING before it settles on its own; ``auto_settle``:
+        False makes payouts wait for ``complete_cash_out``/``fail_cash_out``. E.g.
+        ``sb.update_settings(token_ttl_seconds=2)``."""
+        settings = {"tokenTtlSeconds": token_ttl_seconds, "settleDelayMs": settle_delay_ms, "autoSettle": auto_settle}
+        return self._control("POST", "/settings", {k: v for k, v in settings.items() if v is not None})
 
     def reset(self) -> Any:
         """Forget every transaction, request, delivery and fault."""
