@@ -120,10 +120,20 @@ class _Resource(Model):
     http_status: int
     request_id: Optional[str]
     attempts: int
+    #: The API answered ``Idempotent-Replayed: true``: this is the stored answer of an earlier
+    #: request with the same idempotency key (found the original), not something created now.
+    replayed: bool
 
     def _after_init(self) -> None:
         # Also built from webhook payloads, where no HTTP call stands behind the object.
-        for name, value in (("raw", ""), ("idempotency_key", None), ("http_status", 0), ("request_id", None), ("attempts", 0)):
+        for name, value in (
+            ("raw", ""),
+            ("idempotency_key", None),
+            ("http_status", 0),
+            ("request_id", None),
+            ("attempts", 0),
+            ("replayed", False),
+        ):
             object.__setattr__(self, name, value)
 
     @classmethod
@@ -134,6 +144,7 @@ class _Resource(Model):
         object.__setattr__(self, "http_status", int(outcome.get("status") or 0))
         object.__setattr__(self, "request_id", _snake_or_camel(outcome, "request_id"))
         object.__setattr__(self, "attempts", int(outcome.get("attempts") or 0))
+        object.__setattr__(self, "replayed", outcome.get("replayed") is True)
         return self
 
 
