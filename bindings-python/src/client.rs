@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use connectpsp_core::bridge;
 use connectpsp_core::config::{Config, Naming};
-use connectpsp_core::operation::{Operation, Session};
+use connectpsp_core::operation::{CallOptions, Operation, Session};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use tokio::sync::Notify;
@@ -111,12 +111,27 @@ impl NativeClient {
     }
 
     /// Parses and validates one API call (a `ValidationError` is raised here, before anything
-    /// could be sent) and returns it ready to run, its idempotency key already chosen.
-    fn prepare(&self, py: Python<'_>, method: &str, params_json: &str) -> PyResult<NativeCall> {
+    /// could be sent) and returns it ready to run, its idempotency key already chosen. The
+    /// options override the client's timeout, deadline and retry budget for this call only.
+    #[pyo3(signature = (method, params_json, timeout_ms=None, deadline_ms=None, max_retries=None))]
+    fn prepare(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        params_json: &str,
+        timeout_ms: Option<u64>,
+        deadline_ms: Option<u64>,
+        max_retries: Option<u32>,
+    ) -> PyResult<NativeCall> {
         let call = bridge::call_from_json(method, params_json, &self.config)
             .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, &self.config), &[]))?;
         let (shared, http) = self.process_state()?;
-        let operation = driver::operation(&shared, call);
+        let options = CallOptions {
+            timeout_ms,
+            deadline_ms,
+            max_retries,
+        };
+        let operation = driver::operation(&shared, call, options);
         let key = operation.idempotency_key().map(str::to_owned);
         Ok(NativeCall {
             work: Mutex::new(Some((shared, http, operation))),
@@ -175,7 +190,7 @@ pub fn event_to_py<'py>(py: Python<'py>, e: &AttemptEvent) -> PyResult<Bound<'py
         if e.response { "response" } else { "request" },
         e.call_id,
         e.method,
-        e.path.as_str(),
+        e.path,
         e.attempt,
         e.idempotency_key.as_deref(),
     );

@@ -10,7 +10,7 @@ use connectpsp_core::bridge;
 use connectpsp_core::config::Config;
 use connectpsp_core::error::{Error, ErrorKind};
 use connectpsp_core::http::Purpose;
-use connectpsp_core::operation::{Call, Operation, Session, Step};
+use connectpsp_core::operation::{AttemptReport, Call, CallOptions, Operation, Session, Step};
 use tokio::sync::Notify;
 
 use crate::transport;
@@ -51,7 +51,7 @@ pub struct AttemptEvent {
     /// Tells the attempts of one call from those of another (unique in the process).
     pub call_id: u64,
     pub method: &'static str,
-    pub path: String,
+    pub path: &'static str,
     pub attempt: u32,
     pub idempotency_key: Option<String>,
     pub status: Option<u16>,
@@ -61,7 +61,8 @@ pub struct AttemptEvent {
     pub request_id: Option<String>,
     /// The core will try again (after a backoff, a token refresh).
     pub will_retry: bool,
-    /// This was the last attempt and the call ends with its outcome unknown.
+    /// Some attempt of the call may have been applied: were it to end now, its outcome would
+    /// be unknown (the core's sticky flag).
     pub outcome_unknown: bool,
 }
 
@@ -151,10 +152,11 @@ fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Session> {
         .unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A new operation for `call` (validated by the core; a bad one finishes at its first poll).
-pub fn operation(shared: &Shared, call: Call) -> Operation {
+/// A new operation for `call` with the caller's overrides (validated by the core; a bad one
+/// finishes at its first poll).
+pub fn operation(shared: &Shared, call: Call, options: CallOptions) -> Operation {
     let session = lock(shared);
-    Operation::new(call, &session, entropy(), now_ms())
+    Operation::new(call, &session, entropy(), now_ms()).with_options(options)
 }
 
 /// An operation in progress. Dropped before it finished (Ctrl-C, a cancelled asyncio task),
@@ -206,8 +208,6 @@ impl Running<'_> {
             Some(_) => NEXT_CALL_ID.fetch_add(1, Ordering::Relaxed),
             None => 0,
         };
-        // A response event waits for the next poll, which says whether the core retries.
-        let mut answered: Option<AttemptEvent> = None;
         loop {
             // Registered before polling, so a token answer handled between our poll and our wait
             // still wakes us.
@@ -216,14 +216,6 @@ impl Running<'_> {
             token_ready.as_mut().enable();
 
             let step = operation.poll(&mut lock(shared), now_ms());
-            if let (Some(sink), Some(mut event)) = (events, answered.take()) {
-                match &step {
-                    Step::Done(Ok(_)) => {}
-                    Step::Done(Err(error)) => event.outcome_unknown = error.outcome_unknown,
-                    _ => event.will_retry = true,
-                }
-                sink(event);
-            }
             match step {
                 Step::Send(request) => {
                     let is_token = request.purpose == Purpose::Token;
@@ -237,27 +229,11 @@ impl Running<'_> {
                             attempts,
                         };
                     }
-                    let mut event = match events {
-                        Some(sink) if !is_token => {
-                            let event = AttemptEvent {
-                                response: false,
-                                call_id,
-                                method: request.method.as_str(),
-                                path: path_template(operation.call(), &request.url, &shared.config),
-                                attempt: operation.attempts(),
-                                idempotency_key: operation.idempotency_key().map(str::to_owned),
-                                status: None,
-                                failure: None,
-                                elapsed_ms: 0.0,
-                                request_id: None,
-                                will_retry: false,
-                                outcome_unknown: false,
-                            };
-                            sink(event.clone());
-                            Some(event)
-                        }
-                        _ => None,
-                    };
+                    if let Some(sink) = events.filter(|_| !is_token)
+                        && let Some(report) = operation.last_attempt()
+                    {
+                        sink(event_of(call_id, report, false));
+                    }
                     let started = Instant::now();
                     let result = transport::perform(http, &request).await;
                     let elapsed = started.elapsed();
@@ -281,18 +257,6 @@ impl Running<'_> {
                         failure: None,
                         token: is_token,
                     };
-                    if let Some(event) = event.as_mut() {
-                        event.response = true;
-                        event.elapsed_ms = elapsed.as_secs_f64() * 1000.0;
-                        match &result {
-                            Ok(response) => {
-                                event.status = Some(response.status);
-                                event.request_id =
-                                    response.header("x-request-id").map(str::to_owned);
-                            }
-                            Err(failure) => event.failure = Some(failure_name(&failure.kind)),
-                        }
-                    }
                     match result {
                         Ok(response) => {
                             record.status = Some(response.status);
@@ -304,7 +268,11 @@ impl Running<'_> {
                         }
                     }
                     attempts.push(record);
-                    answered = event;
+                    if let Some(sink) = events.filter(|_| !is_token)
+                        && let Some(report) = operation.last_attempt()
+                    {
+                        sink(event_of(call_id, report, true));
+                    }
                     if is_token {
                         shared.token_ready.notify_waiters();
                     }
@@ -338,17 +306,23 @@ fn failure_name(kind: &connectpsp_core::http::FailureKind) -> &'static str {
     }
 }
 
-/// The path with the transaction id as `{id}`: what a metric or a span is named by.
-fn path_template(call: &Call, url: &str, config: &Config) -> String {
-    let path = path_of(url, config.base_url());
-    let id = match call {
-        Call::GetCashIn { id } | Call::RefundCashIn { id, .. } | Call::GetCashOut { id } => id,
-        _ => return path,
-    };
-    path.split('/')
-        .map(|segment| if segment == id { "{id}" } else { segment })
-        .collect::<Vec<_>>()
-        .join("/")
+/// The core's report of an attempt as a hook event: before sending (`response` false) or once
+/// its fate is known.
+fn event_of(call_id: u64, report: &AttemptReport, response: bool) -> AttemptEvent {
+    AttemptEvent {
+        response,
+        call_id,
+        method: report.method.as_str(),
+        path: report.path_template,
+        attempt: report.attempt,
+        idempotency_key: report.idempotency_key.clone(),
+        status: report.status,
+        failure: report.failure.as_ref().map(failure_name),
+        elapsed_ms: report.elapsed_ms as f64,
+        request_id: report.request_id.clone(),
+        will_retry: report.will_retry,
+        outcome_unknown: report.outcome_unknown,
+    }
 }
 
 fn path_of(url: &str, base_url: &str) -> String {

@@ -11,7 +11,7 @@ use connectpsp_core::config::Config;
 use connectpsp_core::http::{FailureKind, HttpRequest, HttpResponse, Method, TransportFailure};
 
 /// Larger answers are refused: the API's largest resource is a few kilobytes.
-pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_BODY_BYTES: usize = connectpsp_core::facts::MAX_RESPONSE_BYTES;
 
 /// A connection pool (per client, per process: see `client.rs`).
 pub fn build_client(config: &Config) -> Result<reqwest::Client, reqwest::Error> {

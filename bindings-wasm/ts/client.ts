@@ -2,7 +2,7 @@
 // over as JSON; the core validates them, builds and signs the requests and decides retries.
 
 import { ConnectPSPError, toSdkError, ValidationError } from "./errors.js";
-import { runtime, type CoreSession } from "./runtime.js";
+import { facts, runtime, type CoreSession } from "./runtime.js";
 import { drive, TokenSignal, type DriverContext, type FetchFunction } from "./transport.js";
 import type {
   Balance,
@@ -25,9 +25,6 @@ import type {
 import { rememberCall, resubmitCall } from "./resubmit.js";
 import { VERSION } from "./version.js";
 import { rawBodyBytes, signatureFromHeaders } from "./webhooks.js";
-
-const PRODUCTION = "https://api.connectpsp.com";
-const STAGING = "https://api.homologacao.connectpsp.com";
 
 // Options the JS layer consumes itself; everything else goes to the core, which rejects what it
 // does not know.
@@ -69,8 +66,8 @@ export interface ClientWebhooks {
 
 /** A ConnectPSP API client. Safe to share: concurrent calls share one token. */
 export class ConnectPSP {
-  static readonly PRODUCTION: string = PRODUCTION;
-  static readonly STAGING: string = STAGING;
+  static get PRODUCTION(): string { return facts().PRODUCTION_URL; }
+  static get STAGING(): string { return facts().STAGING_URL; }
   /** The package version. */
   static readonly VERSION: string = VERSION;
 

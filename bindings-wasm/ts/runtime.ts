@@ -24,7 +24,13 @@ export interface CoreSession {
   /** The base URL the core settled on (staging unless production or a URL was given). */
   readonly baseUrl: string;
   /** Verifies a webhook with the session's cryptoToken; returns the event JSON. */
-  constructEvent(payload: Uint8Array, signature: string): string;
+  constructEvent(
+    payload: Uint8Array,
+    signature: string,
+    toleranceMs?: number,
+    nowMs?: number,
+    olderTokens?: string[],
+  ): string;
   free(): void;
 }
 
@@ -46,14 +52,55 @@ export interface CoreModule {
     entropy: Uint8Array,
     nowMs: number,
   ) => CoreOperation;
-  webhookConstructEvent(payload: Uint8Array, signature: string, cryptoToken: string): string;
+  webhookConstructEvent(
+    payload: Uint8Array,
+    signature: string,
+    cryptoTokens: string | string[],
+    toleranceMs?: number,
+    nowMs?: number,
+  ): string;
   pixParseBrCode(code: string): string;
   pixBuildBrCode(paramsJson: string): string;
   pixValidateKey(kind: string, key: string): string;
   pixIsValidCpf(value: string): boolean;
   pixIsValidCnpj(value: string): boolean;
+  /** JSON `{type, normalized, candidates: [{type, normalized}]}`; type null when ambiguous. */
+  pixDetectKeyType(key: string): string;
+  pixNormalizeDocument(document: string): string;
+  pixFormatDocument(document: string): string;
+  pixQrSvg(code: string): string;
+  pixQrPng(code: string, modulePx?: number): Uint8Array;
   idempotencyKeyFor(reference: string): string;
   coreVersion(): string;
+  coreFacts(): CoreFacts;
+}
+
+/** The core's facts (connectpsp_core::facts::ALL): one source for both packages. */
+export interface CoreFacts {
+  readonly PRODUCTION_URL: string;
+  readonly STAGING_URL: string;
+  readonly SIGNATURE_HEADER: string;
+  readonly IDEMPOTENCY_KEY_HEADER: string;
+  readonly REQUEST_ID_HEADER: string;
+  readonly REPLAYED_HEADER: string;
+  readonly EVENT_ID_HEADER: string;
+  readonly DIGITAL_SIGNATURE_HEADER: string;
+  readonly APPLICATION_TOKEN_HEADER: string;
+  readonly DEFAULT_TIMEOUT_MS: number;
+  readonly DEFAULT_MAX_RETRIES: number;
+  readonly MAX_RESPONSE_BYTES: number;
+  readonly MAX_WEBHOOK_BYTES: number;
+  readonly RESUBMIT_METHODS: readonly string[];
+  readonly USER_AGENT_PREFIX: string;
+  readonly USER_AGENT_CORE: string;
+  readonly CORE_VERSION: string;
+}
+
+let cachedFacts: CoreFacts | undefined;
+
+/** The core's facts, read once (after an entry point loaded the core: call it lazily). */
+export function facts(): CoreFacts {
+  return (cachedFacts ??= runtime().core.coreFacts());
 }
 
 export interface Runtime {

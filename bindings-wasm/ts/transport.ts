@@ -3,12 +3,12 @@
 // token — and hands back what happened. No retry, header or validation rule lives here.
 
 import { ConnectPSPError, errorFromCoreJson, toSdkError, ValidationError } from "./errors.js";
-import { runtime, type CoreOperation, type CoreSession, type CoreStep } from "./runtime.js";
+import { facts, runtime, type CoreOperation, type CoreSession, type CoreStep } from "./runtime.js";
 import type { ResponseInfo } from "./types.js";
 
 /** Larger answers are refused (an `io` failure), so a hostile or broken server cannot exhaust
  * memory. The API's largest body (a QR-code PNG in Base64) is far below this. */
-export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+const maxResponseBytes = (): number => facts().MAX_RESPONSE_BYTES;
 
 type SendStep = Extract<CoreStep, { type: "send" }>;
 
@@ -222,7 +222,7 @@ async function attempt(fetchFn: FetchFunction, step: SendStep): Promise<AttemptR
     const status = response.type === "opaqueredirect" ? 302 : response.status;
     const body = await readCapped(response);
     if (body === undefined) {
-      return { ok: false, kind: "io", requestSent: true, message: `response body larger than ${MAX_RESPONSE_BYTES} bytes` };
+      return { ok: false, kind: "io", requestSent: true, message: `response body larger than ${maxResponseBytes()} bytes` };
     }
     return { ok: true, status, headers: responseHeaders, body };
   } catch {
@@ -235,16 +235,16 @@ async function attempt(fetchFn: FetchFunction, step: SendStep): Promise<AttemptR
   }
 }
 
-/** The whole body, or undefined when it exceeds MAX_RESPONSE_BYTES. */
+/** The whole body, or undefined when it exceeds the core's MAX_RESPONSE_BYTES. */
 async function readCapped(response: FetchResponse): Promise<Uint8Array | undefined> {
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_RESPONSE_BYTES) {
+  if (declared > maxResponseBytes()) {
     await response.body?.getReader().cancel().catch(() => undefined);
     return undefined;
   }
   if (response.body === null) {
     const whole = new Uint8Array(await response.arrayBuffer());
-    return whole.length > MAX_RESPONSE_BYTES ? undefined : whole;
+    return whole.length > maxResponseBytes() ? undefined : whole;
   }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -254,7 +254,7 @@ async function readCapped(response: FetchResponse): Promise<Uint8Array | undefin
     if (done) break;
     if (value === undefined) continue;
     total += value.length;
-    if (total > MAX_RESPONSE_BYTES) {
+    if (total > maxResponseBytes()) {
       await reader.cancel().catch(() => undefined);
       return undefined;
     }

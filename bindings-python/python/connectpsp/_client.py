@@ -8,6 +8,7 @@ between tasks. Both accept the same keyword arguments and expose the same namesp
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, Union
@@ -15,7 +16,7 @@ from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, Union
 from . import _events, _native
 from ._cancellation import abandoned
 from ._events import AsyncEventHooks, EventHooks
-from ._errors import ConnectPSPError
+from ._errors import ConnectPSPError, TimeoutError, ValidationError
 from . import _resubmit
 from ._transport import decode_outcome, encode_params, log_attempts
 from .models import (
@@ -32,9 +33,9 @@ from .models import (
 
 __all__ = ["Client", "AsyncClient", "STAGING", "PRODUCTION", "SIGNATURE_HEADER", "Webhook"]
 
-STAGING = "https://api.homologacao.connectpsp.com"
-PRODUCTION = "https://api.connectpsp.com"
-SIGNATURE_HEADER = "X-Connect-Signature"
+STAGING: str = _native.STAGING_URL
+PRODUCTION: str = _native.PRODUCTION_URL
+SIGNATURE_HEADER: str = _native.SIGNATURE_HEADER
 
 #: Amounts: ``Decimal("150.50")``, ``"150.50"`` or whole reais as ``int``. A ``float`` is refused.
 AmountLike = Union[Decimal, int, str]
@@ -193,8 +194,54 @@ def _refund(
 
 # --- sync ------------------------------------------------------------------------------------
 
-SyncCall = Callable[[str, Params], dict[str, Any]]
-AsyncCall = Callable[[str, Params], Awaitable[dict[str, Any]]]
+#: Per-call overrides as the native call takes them: (timeout ms, deadline ms, max retries).
+CallOptions = tuple[Optional[int], Optional[int], Optional[int]]
+_DEFAULTS: CallOptions = (None, None, None)
+
+
+def _options(timeout: Optional[float], deadline: Optional[float], max_retries: Optional[int]) -> CallOptions:
+    """``timeout``/``deadline`` in seconds -> milliseconds; every rule about the values is the
+    core's (a bad one is a ``ValidationError`` naming it before anything is sent)."""
+    if timeout is None and deadline is None and max_retries is None:
+        return _DEFAULTS
+    return (
+        None if timeout is None else _call_millis(timeout, "timeout"),
+        None if deadline is None else _call_millis(deadline, "deadline"),
+        None if max_retries is None else _count(max_retries, "max_retries"),
+    )
+
+
+def _call_millis(seconds: float, name: str) -> int:
+    millis = int(_millis(seconds, name))
+    if millis < 1:
+        raise ValidationError(
+            f"{name}: must be a positive number of seconds", kind="validation", code="VALIDATION_ERROR", field=name
+        )
+    return millis
+
+
+def _count(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 0:
+        raise ValidationError(
+            f"{name}: must be 0 or more", kind="validation", code="VALIDATION_ERROR", field=name
+        )
+    return value
+
+
+def _wait_timeout(kind: str, transaction_id: str, timeout: float, polls: int, last: Any) -> TimeoutError:
+    error = TimeoutError(
+        f"{kind}.wait: still {last.status} after {timeout:g} s ({polls} polls)",
+        kind="timeout",
+    )
+    #: The last state seen (still pending), to show or to keep waiting from.
+    error.last_seen = last  # type: ignore[attr-defined]
+    return error
+
+
+SyncCall = Callable[..., dict[str, Any]]
+AsyncCall = Callable[..., Awaitable[dict[str, Any]]]
 
 
 class CashInResource:
@@ -213,17 +260,27 @@ class CashInResource:
         expiration_in_minutes: Optional[int] = None,
         open_finance: Optional[OpenFinanceLike] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> CashIn:
         """Create a charge. Without ``idempotency_key`` the SDK generates one; it is on the
         result (``.idempotency_key``) and on any error."""
         params = _cash_in_create(
             amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key
         )
-        return CashIn._from_outcome(self._call("cashIn.create", params))
+        return CashIn._from_outcome(self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
 
-    def get(self, transaction_id: str) -> CashIn:
+    def get(
+        self,
+        transaction_id: str,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> CashIn:
         """Read a charge by transaction id, internal code or end-to-end id."""
-        return CashIn._from_outcome(self._call("cashIn.get", {"id": transaction_id}))
+        return CashIn._from_outcome(self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
 
     def refund(
         self,
@@ -232,10 +289,30 @@ class CashInResource:
         reason: ReasonLike,
         description: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> CashIn:
         """Refund a paid charge in full; returns the charge, now ``REFUNDED``."""
         params = _refund(transaction_id, reason, description, idempotency_key)
-        return CashIn._from_outcome(self._call("cashIn.refund", params))
+        return CashIn._from_outcome(self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
+
+    def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashIn:
+        """Poll ``get`` until the charge leaves ``AWAITING_PAYMENT`` and return it: the fallback for a lost
+        webhook. The interval grows with jitter and honours the API's pacing (the core's
+        policy). After ``timeout`` seconds raises ``connectpsp.TimeoutError`` whose
+        ``last_seen`` is the last state read."""
+        started = time.monotonic()
+        polls = 0
+        while True:
+            last = self.get(transaction_id)
+            polls += 1
+            if not _native.settle_is_pending("cash_in", str(last.status)):
+                return last
+            remaining = timeout - (time.monotonic() - started)
+            if remaining <= 0:
+                raise _wait_timeout("cash_in", transaction_id, timeout, polls, last)
+            time.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
 
 
 class CashOutResource:
@@ -253,6 +330,9 @@ class CashOutResource:
         description: Optional[str] = None,
         webhook_url: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> CashOut:
         """Send a payment (answered ``PROCESSING``; settlement comes by webhook or ``get``).
 
@@ -261,10 +341,34 @@ class CashOutResource:
         paying twice. ``connectpsp.idempotency_key_for(external_reference)`` gives a key that
         survives a process restart."""
         params = _cash_out_create(amount, external_reference, payee, description, webhook_url, idempotency_key)
-        return CashOut._from_outcome(self._call("cashOut.create", params))
+        return CashOut._from_outcome(self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
 
-    def get(self, transaction_id: str) -> CashOut:
-        return CashOut._from_outcome(self._call("cashOut.get", {"id": transaction_id}))
+    def get(
+        self,
+        transaction_id: str,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> CashOut:
+        return CashOut._from_outcome(self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+
+    def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashOut:
+        """Poll ``get`` until the payout leaves ``PROCESSING`` and return it: the fallback for a lost
+        webhook. The interval grows with jitter and honours the API's pacing (the core's
+        policy). After ``timeout`` seconds raises ``connectpsp.TimeoutError`` whose
+        ``last_seen`` is the last state read."""
+        started = time.monotonic()
+        polls = 0
+        while True:
+            last = self.get(transaction_id)
+            polls += 1
+            if not _native.settle_is_pending("cash_out", str(last.status)):
+                return last
+            remaining = timeout - (time.monotonic() - started)
+            if remaining <= 0:
+                raise _wait_timeout("cash_out", transaction_id, timeout, polls, last)
+            time.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
 
 
 class AccountResource:
@@ -273,12 +377,27 @@ class AccountResource:
     def __init__(self, call: SyncCall) -> None:
         self._call = call
 
-    def balance(self) -> Balance:
-        return Balance._from_outcome(self._call("account.balance", {}))
+    def balance(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> Balance:
+        return Balance._from_outcome(self._call("account.balance", {}, _options(timeout, deadline, max_retries)))
 
-    def rebalance(self, *, target_amount: AmountLike) -> RebalanceResult:
+    def rebalance(
+        self,
+        *,
+        target_amount: AmountLike,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> RebalanceResult:
         """Set the transactional balance to ``target_amount`` (a target, not a delta)."""
-        return RebalanceResult._from_outcome(self._call("account.rebalance", {"target_amount": target_amount}))
+        return RebalanceResult._from_outcome(self._call(
+            "account.rebalance", {"target_amount": target_amount}, _options(timeout, deadline, max_retries)
+        ))
 
 
 class _ClientBase:
@@ -351,8 +470,8 @@ class Client(_ClientBase):
         self.cash_out = CashOutResource(self._call)
         self.account = AccountResource(self._call)
 
-    def _call(self, method: str, params: Params) -> dict[str, Any]:
-        call = self._native.prepare(method, encode_params(params))
+    def _call(self, method: str, params: Params, options: CallOptions = _DEFAULTS) -> dict[str, Any]:
+        call = self._native.prepare(method, encode_params(params), *options)
         try:
             if self._hooks is None:
                 outcome_json, attempts = call.run()
@@ -410,14 +529,24 @@ class AsyncCashInResource:
         expiration_in_minutes: Optional[int] = None,
         open_finance: Optional[OpenFinanceLike] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> CashIn:
         params = _cash_in_create(
             amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key
         )
-        return CashIn._from_outcome(await self._call("cashIn.create", params))
+        return CashIn._from_outcome(await self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
 
-    async def get(self, transaction_id: str) -> CashIn:
-        return CashIn._from_outcome(await self._call("cashIn.get", {"id": transaction_id}))
+    async def get(
+        self,
+        transaction_id: str,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> CashIn:
+        return CashIn._from_outcome(await self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
 
     async def refund(
         self,
@@ -426,9 +555,28 @@ class AsyncCashInResource:
         reason: ReasonLike,
         description: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> CashIn:
         params = _refund(transaction_id, reason, description, idempotency_key)
-        return CashIn._from_outcome(await self._call("cashIn.refund", params))
+        return CashIn._from_outcome(await self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
+
+    async def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashIn:
+        """The awaitable ``client.cash_in.wait``."""
+        started = time.monotonic()
+        polls = 0
+        while True:
+            last = await self.get(transaction_id)
+            polls += 1
+            if not _native.settle_is_pending("cash_in", str(last.status)):
+                return last
+            remaining = timeout - (time.monotonic() - started)
+            if remaining <= 0:
+                raise _wait_timeout("cash_in", transaction_id, timeout, polls, last)
+            import asyncio  # here, not at import: it is most of a cold import's time
+
+            await asyncio.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
 
 
 class AsyncCashOutResource:
@@ -446,12 +594,38 @@ class AsyncCashOutResource:
         description: Optional[str] = None,
         webhook_url: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> CashOut:
         params = _cash_out_create(amount, external_reference, payee, description, webhook_url, idempotency_key)
-        return CashOut._from_outcome(await self._call("cashOut.create", params))
+        return CashOut._from_outcome(await self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
 
-    async def get(self, transaction_id: str) -> CashOut:
-        return CashOut._from_outcome(await self._call("cashOut.get", {"id": transaction_id}))
+    async def get(
+        self,
+        transaction_id: str,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> CashOut:
+        return CashOut._from_outcome(await self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+
+    async def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashOut:
+        """The awaitable ``client.cash_out.wait``."""
+        started = time.monotonic()
+        polls = 0
+        while True:
+            last = await self.get(transaction_id)
+            polls += 1
+            if not _native.settle_is_pending("cash_out", str(last.status)):
+                return last
+            remaining = timeout - (time.monotonic() - started)
+            if remaining <= 0:
+                raise _wait_timeout("cash_out", transaction_id, timeout, polls, last)
+            import asyncio  # here, not at import: it is most of a cold import's time
+
+            await asyncio.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
 
 
 class AsyncAccountResource:
@@ -460,11 +634,26 @@ class AsyncAccountResource:
     def __init__(self, call: AsyncCall) -> None:
         self._call = call
 
-    async def balance(self) -> Balance:
-        return Balance._from_outcome(await self._call("account.balance", {}))
+    async def balance(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> Balance:
+        return Balance._from_outcome(await self._call("account.balance", {}, _options(timeout, deadline, max_retries)))
 
-    async def rebalance(self, *, target_amount: AmountLike) -> RebalanceResult:
-        return RebalanceResult._from_outcome(await self._call("account.rebalance", {"target_amount": target_amount}))
+    async def rebalance(
+        self,
+        *,
+        target_amount: AmountLike,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> RebalanceResult:
+        return RebalanceResult._from_outcome(await self._call(
+            "account.rebalance", {"target_amount": target_amount}, _options(timeout, deadline, max_retries)
+        ))
 
 
 class AsyncClient(_ClientBase):
@@ -501,8 +690,8 @@ class AsyncClient(_ClientBase):
         self.cash_out = AsyncCashOutResource(self._call)
         self.account = AsyncAccountResource(self._call)
 
-    async def _call(self, method: str, params: Params) -> dict[str, Any]:
-        call = self._native.prepare(method, encode_params(params))
+    async def _call(self, method: str, params: Params, options: CallOptions = _DEFAULTS) -> dict[str, Any]:
+        call = self._native.prepare(method, encode_params(params), *options)
         dispatcher = None if self._hooks is None else _events.Dispatcher(self._hooks, asynchronous=True)
         try:
             outcome_json, attempts = await call.run_async(dispatcher)
