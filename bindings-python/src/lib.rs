@@ -17,6 +17,7 @@ mod sandbox;
 mod settle;
 mod toolkit;
 mod transport;
+mod webhook_testing;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -34,6 +35,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeCall>()?;
     m.add_function(wrap_pyfunction!(settle::settle_is_pending, m)?)?;
     m.add_function(wrap_pyfunction!(settle::settle_delay_ms, m)?)?;
+    m.add_function(wrap_pyfunction!(webhook_testing::webhook_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(webhook_testing::webhook_event_body, m)?)?;
     m.add_class::<sandbox::NativeSandbox>()?;
     m.add_function(wrap_pyfunction!(toolkit::webhook_construct_event, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::idempotency_key_for, m)?)?;

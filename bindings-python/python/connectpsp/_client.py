@@ -116,12 +116,23 @@ class Webhook:
 
     @staticmethod
     def construct_event(
-        *, payload: Union[bytes, bytearray, memoryview], signature: str, crypto_token: str
+        *,
+        payload: Union[bytes, bytearray, memoryview],
+        signature: str,
+        crypto_token: Union[str, Sequence[str]],
+        tolerance: Optional[float] = None,
     ) -> WebhookEvent:
         """Check ``X-Connect-Signature`` against the raw body (constant time, either hex case) and
-        return the typed event. Raises ``WebhookSignatureError`` when they do not match."""
+        return the typed event. Raises ``WebhookSignatureError`` when they do not match.
+
+        ``crypto_token`` may be a list (the new token first) while ConnectPSP switches keys: a
+        signature by any of them is accepted. ``tolerance`` (seconds, off by default) also
+        refuses an event whose ``eventAt`` is further than that from now (a replayed capture);
+        keep it above the webhook retry window."""
         body = _payload_bytes(payload)
-        return _event(_native.webhook_construct_event(body, signature or "", crypto_token), body)
+        tokens: Union[str, list[str]] = crypto_token if isinstance(crypto_token, str) else list(crypto_token)
+        tolerance_ms = None if tolerance is None else int(_millis(tolerance, "tolerance"))
+        return _event(_native.webhook_construct_event(body, signature or "", tokens, tolerance_ms), body)
 
 
 class Webhooks:
