@@ -4,6 +4,8 @@
 #   make package-python   the release abi3 wheel in dist/ (manylinux2014, linked with zig)
 #   make package-python-check   that wheel alone in a fresh venv runs the quickstart
 #   make test-python      pytest against the embedded sandbox + mypy --strict + stubtest
+#   make tools-python-apt Debian packages some tests use: libfaketime (a wall clock that jumps);
+#                         part of `make tools`
 
 PY_DIR := bindings-python
 PY_MANIFEST := $(PY_DIR)/Cargo.toml
@@ -11,7 +13,21 @@ MATURIN := $(VENV)/bin/maturin
 # What mypy --strict checks: the package, its tests, and the Python examples when present.
 PY_TYPED_PATHS := $(PY_DIR)/python/connectpsp $(PY_DIR)/tests $(wildcard examples/python)
 
-.PHONY: python-dev package-python package-python-check test-python
+.PHONY: python-dev package-python package-python-check test-python tools-python-apt
+
+# apt needs root: CI runs as root; elsewhere sudo -n is tried, and without it the step only
+# warns (the tests that need a package then skip, saying which).
+PY_APT_PACKAGES := libfaketime
+TOOLS_TARGETS += tools-python-apt
+tools-python-apt:
+	@missing=; for p in $(PY_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	 if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
+	  if [ "$$SUDO" = none ]; then echo "warning: missing$$missing and no root: some Python tests will skip"; \
+	  else echo "::: apt-get install$$missing (once)"; \
+	    $$SUDO apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi; \
+	 fi
 
 python-dev:
 	@echo "::: maturin develop (bindings-python, debug)"

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,8 @@ use pyo3::prelude::*;
 use tokio::runtime::Runtime;
 use tokio::task::AbortHandle;
 
+use crate::client::event_to_py;
+use crate::driver::{AttemptEvent, EventSink};
 use crate::runtime;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
@@ -32,10 +34,44 @@ struct Tasks {
     running: HashMap<u64, AbortHandle>,
 }
 
-static TASKS: Mutex<Option<Tasks>> = Mutex::new(None);
+/// The task table's lock, behind a pointer a forked child replaces (`renew_after_fork`):
+/// runtime threads take the lock without the GIL, so the child's copy may be locked by a
+/// thread the child does not have. Holding it across the fork instead would deadlock: Python
+/// threads take it with the GIL held, and fork hooks written in Python let them run.
+static TASKS: AtomicPtr<Mutex<Option<Tasks>>> = AtomicPtr::new(std::ptr::null_mut());
+
+fn tasks_lock() -> &'static Mutex<Option<Tasks>> {
+    let current = TASKS.load(Ordering::Acquire);
+    if !current.is_null() {
+        // SAFETY: only ever set to a leaked `Box`, never freed.
+        return unsafe { &*current };
+    }
+    let fresh = Box::into_raw(Box::new(Mutex::new(None)));
+    match TASKS.compare_exchange(
+        std::ptr::null_mut(),
+        fresh,
+        Ordering::AcqRel,
+        Ordering::Acquire,
+    ) {
+        // SAFETY: as above; `fresh` is now the table.
+        Ok(_) => unsafe { &*fresh },
+        Err(winner) => {
+            // SAFETY: `fresh` was never shared; `winner` is a leaked `Box`.
+            drop(unsafe { Box::from_raw(fresh) });
+            unsafe { &*winner }
+        }
+    }
+}
+
+/// In a forked child (the only thread there): a new, unlocked, empty task table. The
+/// inherited one is leaked: its handles point into the parent's runtime.
+pub(crate) fn renew_after_fork() {
+    let fresh = Box::into_raw(Box::new(Mutex::new(None)));
+    TASKS.store(fresh, Ordering::Release);
+}
 
 fn with_tasks<R>(f: impl FnOnce(&mut Tasks) -> R) -> R {
-    let mut slot = TASKS.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut slot = tasks_lock().lock().unwrap_or_else(PoisonError::into_inner);
     f(this_process(&mut slot))
 }
 
@@ -102,28 +138,56 @@ impl AbortOnCancel {
 /// Builds a finished call's Python value, on the loop thread.
 type Settle = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
-/// One finished call waiting for the loop thread: its future and how to build its value.
-struct Completion {
-    future: Py<PyAny>,
-    settle: Settle,
-}
+/// Work for the loop thread: settle a finished call's future, or hand an event to its hooks.
+type Job = Box<dyn FnOnce(Python<'_>) -> PyResult<()> + Send>;
 
-/// The calls of one event loop that finished and wait for the loop thread.
+/// The jobs of one event loop that wait for the loop thread.
 ///
 /// Scheduling every completion with its own `call_soon_threadsafe` costs a GIL acquisition on
 /// a runtime thread, a self-pipe write and a loop wake-up per call; under load the runtime
-/// threads then contend with the loop thread for the GIL. Here only the completion that finds
-/// the queue empty schedules a drain; the loop thread settles the whole batch and builds the
-/// Python values itself.
+/// threads then contend with the loop thread for the GIL. Here only the job that finds the
+/// queue empty schedules a drain; the loop thread runs the whole batch and builds the Python
+/// values itself.
 struct Completions {
-    pending: Mutex<Vec<Completion>>,
+    pending: Mutex<Vec<Job>>,
 }
 
 /// What a runtime thread needs to schedule a drain: the loop and the drainer of its queue.
 struct Scheduler {
+    /// A forked child inherits the thread-local scheduler of a running loop; its queue's lock
+    /// may be held by a runtime thread of the parent, so the child builds its own.
+    pid: u32,
     queue: Arc<Completions>,
     event_loop: Py<PyAny>,
     drainer: Py<PyAny>,
+}
+
+impl Scheduler {
+    /// Queues `job` for the loop thread (from a runtime thread, without the GIL).
+    fn push(&self, job: Job) {
+        let first = {
+            let mut pending = self
+                .queue
+                .pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            pending.push(job);
+            pending.len() == 1
+        };
+        if first {
+            Python::attach(|py| {
+                let scheduled = self
+                    .event_loop
+                    .bind(py)
+                    .call_method1("call_soon_threadsafe", (self.drainer.bind(py),));
+                if let Err(error) = scheduled
+                    && !error.is_instance_of::<pyo3::exceptions::PyRuntimeError>(py)
+                {
+                    error.write_unraisable(py, None);
+                }
+            });
+        }
+    }
 }
 
 #[pyclass(frozen)]
@@ -139,26 +203,40 @@ impl Drainer {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         );
-        for completion in batch {
-            // One future's failure must not strand the rest of the batch.
-            if let Err(error) = settle(py, completion) {
+        for job in batch {
+            // One job's failure must not strand the rest of the batch.
+            if let Err(error) = job(py) {
                 error.write_unraisable(py, None);
             }
         }
     }
 }
 
-fn settle(py: Python<'_>, completion: Completion) -> PyResult<()> {
-    let future = completion.future.bind(py);
+fn settle(py: Python<'_>, future: Py<PyAny>, settle: Settle) -> PyResult<()> {
+    let future = future.bind(py);
     // A future cancelled meanwhile is left alone (its task was aborted).
     if future.call_method0("done")?.extract::<bool>()? {
         return Ok(());
     }
-    match (completion.settle)(py) {
+    match settle(py) {
         Ok(value) => future.call_method1("set_result", (value,))?,
         Err(error) => future.call_method1("set_exception", (error.into_value(py),))?,
     };
     Ok(())
+}
+
+/// The attempt events of a call, delivered on the thread of the running loop to `on_event`.
+pub fn event_sink(py: Python<'_>, on_event: Py<PyAny>) -> PyResult<EventSink> {
+    let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+    let scheduler = scheduler_for(py, &event_loop)?;
+    let on_event = Arc::new(on_event);
+    Ok(Arc::new(move |event: AttemptEvent| {
+        let on_event = on_event.clone();
+        scheduler.push(Box::new(move |py| {
+            on_event.call1(py, (event_to_py(py, &event)?,))?;
+            Ok(())
+        }));
+    }))
 }
 
 thread_local! {
@@ -171,6 +249,7 @@ fn scheduler_for(py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<
     SCHEDULER.with(|slot| {
         let mut slot = slot.borrow_mut();
         if let Some(scheduler) = slot.as_ref()
+            && scheduler.pid == runtime::pid()
             && scheduler.event_loop.bind(py).is(event_loop)
         {
             return Ok(scheduler.clone());
@@ -179,7 +258,13 @@ fn scheduler_for(py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<
             pending: Mutex::new(Vec::new()),
         });
         let drainer = Py::new(py, Drainer(queue.clone()))?.into_any();
+        if let Some(inherited) = slot.take()
+            && inherited.pid != runtime::pid()
+        {
+            std::mem::forget(inherited);
+        }
         let scheduler = Arc::new(Scheduler {
+            pid: runtime::pid(),
             queue,
             event_loop: event_loop.clone().unbind(),
             drainer,
@@ -209,39 +294,13 @@ where
 
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let guard = InFlight(id);
-    let mut slot = TASKS.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut slot = tasks_lock().lock().unwrap_or_else(PoisonError::into_inner);
     let task = runtime.spawn(async move {
         let _guard = guard;
         let output = work.await;
-        let completion = Completion {
-            future: future_ref,
-            settle: Box::new(move |py| convert(py, output)),
-        };
-        let first = {
-            let mut pending = scheduler
-                .queue
-                .pending
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            pending.push(completion);
-            pending.len() == 1
-        };
-        if first {
-            Python::attach(|py| {
-                let scheduled = scheduler
-                    .event_loop
-                    .bind(py)
-                    .call_method1("call_soon_threadsafe", (scheduler.drainer.bind(py),));
-                if let Err(error) = scheduled
-                    && !error.is_instance_of::<pyo3::exceptions::PyRuntimeError>(py)
-                {
-                    error.write_unraisable(py, None);
-                }
-                drop(scheduler);
-            });
-        } else {
-            drop(scheduler);
-        }
+        let job: Job =
+            Box::new(move |py| settle(py, future_ref, Box::new(move |py| convert(py, output))));
+        scheduler.push(job);
     });
     let abort = task.abort_handle();
     let tasks = this_process(&mut slot);

@@ -1,80 +1,80 @@
-//! `NativeClient`: what a `connectpsp.Client` / `AsyncClient` holds. One core session (token,
-//! config) shared by every thread and task; one connection pool per process.
+//! `NativeClient`: what a `connectpsp.Client` / `AsyncClient` holds. One core session (token)
+//! shared by every thread and task of a process, one connection pool per process; and
+//! `NativeCall`, one prepared call, which knows its idempotency key before it runs so a caller
+//! that gives up can still be told the key.
 
-use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use connectpsp_core::bridge;
-use connectpsp_core::config::Naming;
-use connectpsp_core::operation::Session;
+use connectpsp_core::config::{Config, Naming};
+use connectpsp_core::operation::{CallOptions, Operation, Session};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use tokio::sync::Notify;
 
-use crate::driver::{self, Finished, Shared, Transport};
+use crate::driver::{self, AttemptEvent, EventSink, Finished, SendGate, Shared};
 use crate::errors::{attempts_to_py, to_pyerr};
 use crate::{asyncio_bridge, runtime, transport};
 
 /// How often a blocked sync call comes back to check for Ctrl-C.
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
 
+/// The client's state in one process.
+struct ProcessState {
+    pid: u32,
+    shared: Arc<Shared>,
+    /// `None` after `close()`: the next call opens a new pool.
+    http: Option<reqwest::Client>,
+}
+
 #[pyclass(frozen, module = "connectpsp._native")]
 pub struct NativeClient {
-    shared: Arc<Shared>,
-    /// (pid, transport): rebuilt in a forked child, whose inherited pool and waiters belong to
-    /// the parent's runtime.
-    transport: Mutex<Option<(u32, Arc<Transport>)>>,
+    config: Config,
+    /// Locked only with the GIL held, so never held by another thread at an `os.fork()` (the
+    /// forking thread holds the GIL). A forked child leaks the inherited state and starts its
+    /// own: the session lock may be held by a runtime thread that does not exist in the child
+    /// (a deadlock), its pool's sockets and tasks belong to the parent's runtime.
+    state: Mutex<Option<ProcessState>>,
 }
 
 impl NativeClient {
-    fn transport(&self) -> PyResult<Arc<Transport>> {
+    fn process_state(&self) -> PyResult<(Arc<Shared>, reqwest::Client)> {
         let pid = runtime::pid();
-        let mut slot = self
-            .transport
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some((owner, transport)) = slot.as_ref()
-            && *owner == pid
-        {
-            return Ok(transport.clone());
+        let mut slot = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.as_ref().is_some_and(|state| state.pid != pid) {
+            std::mem::forget(slot.take());
         }
-        if let Some(inherited) = slot.take() {
-            // Its idle connections are the parent's sockets and its tasks ran on the parent's
-            // runtime: never touch or drop it in the child.
-            std::mem::forget(inherited);
-        }
-        let http = transport::build_client().map_err(|e| {
-            PyRuntimeError::new_err(format!("connectpsp: cannot build the HTTP client: {e}"))
-        })?;
-        let fresh = Arc::new(Transport {
-            http,
-            token_ready: Notify::new(),
-        });
-        *slot = Some((pid, fresh.clone()));
-        Ok(fresh)
+        let build_pool = || {
+            transport::build_client(&self.config).map_err(|e| {
+                PyRuntimeError::new_err(format!("connectpsp: cannot build the HTTP client: {e}"))
+            })
+        };
+        let state = match slot.as_mut() {
+            Some(state) => state,
+            None => slot.insert(ProcessState {
+                pid,
+                shared: Arc::new(Shared {
+                    config: self.config.clone(),
+                    session: Mutex::new(Session::new(self.config.clone())),
+                    token_ready: Notify::new(),
+                }),
+                http: None,
+            }),
+        };
+        let http = match &state.http {
+            Some(http) => http.clone(),
+            None => state.http.insert(build_pool()?).clone(),
+        };
+        Ok((state.shared.clone(), http))
     }
+}
 
-    fn runtime(&self) -> PyResult<Arc<tokio::runtime::Runtime>> {
-        runtime::get().map_err(|e| {
-            PyRuntimeError::new_err(format!("connectpsp: cannot start the I/O runtime: {e}"))
-        })
-    }
-
-    /// Parses the call (validation errors are raised here, before anything is spawned) and
-    /// returns the future that drives it.
-    fn prepare(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        params_json: &str,
-    ) -> PyResult<impl std::future::Future<Output = Finished> + Send + 'static> {
-        let call = bridge::call_from_json(method, params_json, &self.shared.config)
-            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, &self.shared.config), &[]))?;
-        let shared = self.shared.clone();
-        let transport = self.transport()?;
-        Ok(driver::drive(shared, transport, call))
-    }
+fn runtime_or_err() -> PyResult<Arc<tokio::runtime::Runtime>> {
+    runtime::get().map_err(|e| {
+        PyRuntimeError::new_err(format!("connectpsp: cannot start the I/O runtime: {e}"))
+    })
 }
 
 fn finished_to_py(py: Python<'_>, finished: Finished) -> PyResult<Py<PyAny>> {
@@ -98,32 +98,178 @@ impl NativeClient {
                 &[],
             )
         })?;
-        let session = Session::new(config.clone());
         Ok(NativeClient {
-            shared: Arc::new(Shared {
-                config,
-                session: Mutex::new(session),
-            }),
-            transport: Mutex::new(None),
+            config,
+            state: Mutex::new(None),
         })
     }
 
     /// The validated base URL (no trailing slash).
     #[getter]
     fn base_url(&self) -> String {
-        self.shared.config.base_url().to_owned()
+        self.config.base_url().to_owned()
     }
 
-    /// Runs one API call, blocking this thread only: the GIL is released while waiting, and
-    /// Ctrl-C (any pending signal handler that raises) aborts the request.
-    fn call(&self, py: Python<'_>, method: &str, params_json: &str) -> PyResult<Py<PyAny>> {
-        let work = self.prepare(py, method, params_json)?;
-        let runtime = self.runtime()?;
-        let (sender, receiver) = sync_channel(1);
+    /// Parses and validates one API call (a `ValidationError` is raised here, before anything
+    /// could be sent) and returns it ready to run, its idempotency key already chosen. The
+    /// options override the client's timeout, deadline and retry budget for this call only.
+    #[pyo3(signature = (method, params_json, timeout_ms=None, deadline_ms=None, max_retries=None))]
+    fn prepare(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        params_json: &str,
+        timeout_ms: Option<u64>,
+        deadline_ms: Option<u64>,
+        max_retries: Option<u32>,
+    ) -> PyResult<NativeCall> {
+        let call = bridge::call_from_json(method, params_json, &self.config)
+            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, &self.config), &[]))?;
+        let (shared, http) = self.process_state()?;
+        let options = CallOptions {
+            timeout_ms,
+            deadline_ms,
+            max_retries,
+        };
+        let operation = driver::operation(&shared, call, options);
+        let key = operation.idempotency_key().map(str::to_owned);
+        Ok(NativeCall {
+            work: Mutex::new(Some((shared, http, operation))),
+            key,
+            gate: Arc::new(SendGate::new()),
+        })
+    }
+
+    /// Verifies and parses a webhook with this client's crypto token.
+    fn construct_event(&self, py: Python<'_>, payload: &[u8], signature: &str) -> PyResult<String> {
+        let config = &self.config;
+        bridge::webhook_construct_event(payload, signature, config.crypto_token.expose(), config)
+            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, config), &[]))
+    }
+
+    /// Drops the idle connections of this process's pool; the next call opens new ones.
+    fn close(&self) {
+        let mut slot = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(state) = slot.as_mut()
+            && state.pid == runtime::pid()
+        {
+            state.http = None;
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("NativeClient(base_url={:?})", self.config.base_url())
+    }
+}
+
+impl Drop for NativeClient {
+    fn drop(&mut self) {
+        // In a forked child the pool still holds the parent's connections and runtime handles:
+        // dropping them could deregister sockets the parent is using. Leak them instead.
+        let slot = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if slot
+            .as_ref()
+            .is_some_and(|state| state.pid != runtime::pid())
+        {
+            std::mem::forget(slot.take());
+        }
+    }
+}
+
+type Work = (Arc<Shared>, reqwest::Client, Operation);
+
+/// What the loop of a sync call sends to the waiting thread.
+enum Message {
+    Event(AttemptEvent),
+    Done(Finished),
+}
+
+/// An attempt event as the tuple `connectpsp._events` reads.
+pub fn event_to_py<'py>(py: Python<'py>, e: &AttemptEvent) -> PyResult<Bound<'py, PyAny>> {
+    let head = (
+        if e.response { "response" } else { "request" },
+        e.call_id,
+        e.method,
+        e.path,
+        e.attempt,
+        e.idempotency_key.as_deref(),
+    );
+    let tail = (
+        e.status,
+        e.failure,
+        e.elapsed_ms,
+        e.request_id.as_deref(),
+        e.will_retry,
+        e.outcome_unknown,
+    );
+    Ok((head, tail).into_pyobject(py)?.into_any())
+}
+
+/// One prepared API call: run it once (`run` or `run_async`); `abandon` when the caller gives
+/// up on it.
+#[pyclass(frozen, module = "connectpsp._native")]
+pub struct NativeCall {
+    work: Mutex<Option<Work>>,
+    key: Option<String>,
+    gate: Arc<SendGate>,
+}
+
+impl NativeCall {
+    fn take(
+        &self,
+        events: Option<EventSink>,
+    ) -> PyResult<impl std::future::Future<Output = Finished> + Send + 'static> {
+        let (shared, http, operation) = self
+            .work
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .ok_or_else(|| PyRuntimeError::new_err("connectpsp: a prepared call runs only once"))?;
+        Ok(driver::drive(
+            shared,
+            http,
+            operation,
+            self.gate.clone(),
+            events,
+        ))
+    }
+}
+
+#[pymethods]
+impl NativeCall {
+    /// The `X-Idempotency-Key` every attempt of this call sends (None for calls without one).
+    #[getter]
+    fn idempotency_key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    /// The caller gives up on the call. Returns whether a request may have been sent (and so
+    /// may have been applied); if not, none will be.
+    fn abandon(&self) -> bool {
+        self.gate.abandon()
+    }
+
+    /// Runs the call, blocking this thread only: the GIL is released while waiting, and
+    /// Ctrl-C (any pending signal handler that raises) aborts the request. `on_event` (if
+    /// given) is called on this thread with each attempt event (`events_to_py`).
+    #[pyo3(signature = (on_event=None))]
+    fn run(&self, py: Python<'_>, on_event: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        let (sender, receiver) = channel::<Message>();
+        let events: Option<EventSink> = on_event.as_ref().map(|_| {
+            let sender = Mutex::new(sender.clone());
+            Arc::new(move |event| {
+                let _ = sender
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .send(Message::Event(event));
+            }) as EventSink
+        });
+        let work = self.take(events)?;
+        let runtime = runtime_or_err()?;
         // Mutex: `detach` needs a `Sync` capture, which an mpsc receiver is not.
         let receiver = Mutex::new(receiver);
         let task = runtime.spawn(async move {
-            let _ = sender.send(work.await);
+            let _ = sender.send(Message::Done(work.await));
         });
         loop {
             match py.detach(|| {
@@ -132,7 +278,16 @@ impl NativeClient {
                     .unwrap_or_else(PoisonError::into_inner)
                     .recv_timeout(SIGNAL_CHECK_INTERVAL)
             }) {
-                Ok(finished) => return finished_to_py(py, finished),
+                Ok(Message::Done(finished)) => return finished_to_py(py, finished),
+                Ok(Message::Event(event)) => {
+                    if let Some(on_event) = &on_event {
+                        // The hook layer (Python) logs and swallows a hook's exception; an error
+                        // here is the dispatcher's own and must not end the call either.
+                        if let Err(error) = on_event.call1(py, (event_to_py(py, &event)?,)) {
+                            error.write_unraisable(py, None);
+                        }
+                    }
+                }
                 Err(RecvTimeoutError::Timeout) => {
                     if let Err(interrupt) = py.check_signals() {
                         task.abort();
@@ -148,56 +303,20 @@ impl NativeClient {
         }
     }
 
-    /// Runs one API call for asyncio: returns a future of the running loop.
-    fn call_async<'py>(
+    /// Runs the call for asyncio: returns a future of the running loop. Cancelling it aborts
+    /// the request.
+    #[pyo3(signature = (on_event=None))]
+    fn run_async<'py>(
         &self,
         py: Python<'py>,
-        method: &str,
-        params_json: &str,
+        on_event: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let work = self.prepare(py, method, params_json)?;
-        let runtime = self.runtime()?;
+        let events = match on_event {
+            Some(on_event) => Some(asyncio_bridge::event_sink(py, on_event)?),
+            None => None,
+        };
+        let work = self.take(events)?;
+        let runtime = runtime_or_err()?;
         asyncio_bridge::spawn(py, &runtime, work, finished_to_py)
-    }
-
-    /// Verifies and parses a webhook with this client's crypto token.
-    fn construct_event(&self, py: Python<'_>, payload: &[u8], signature: &str) -> PyResult<String> {
-        let config = &self.shared.config;
-        bridge::webhook_construct_event(payload, signature, config.crypto_token.expose(), config)
-            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, config), &[]))
-    }
-
-    /// Drops the idle connections of this process's pool; the next call opens new ones.
-    fn close(&self) {
-        let mut slot = self
-            .transport
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some((owner, _)) = slot.as_ref()
-            && *owner == runtime::pid()
-        {
-            *slot = None;
-        }
-    }
-
-    fn __repr__(&self) -> String {
-        format!("NativeClient(base_url={:?})", self.shared.config.base_url())
-    }
-}
-
-impl Drop for NativeClient {
-    fn drop(&mut self) {
-        // In a forked child the pool still holds the parent's connections and runtime handles:
-        // dropping them could deregister sockets the parent is using. Leak them instead.
-        let slot = self
-            .transport
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner);
-        if slot
-            .as_ref()
-            .is_some_and(|(owner, _)| *owner != runtime::pid())
-        {
-            std::mem::forget(slot.take());
-        }
     }
 }

@@ -14,8 +14,10 @@ mod driver;
 mod errors;
 mod runtime;
 mod sandbox;
+mod settle;
 mod toolkit;
 mod transport;
+mod webhook_testing;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -30,6 +32,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         }
     }
     m.add_class::<client::NativeClient>()?;
+    m.add_class::<client::NativeCall>()?;
+    m.add_function(wrap_pyfunction!(settle::settle_is_pending, m)?)?;
+    m.add_function(wrap_pyfunction!(settle::settle_delay_ms, m)?)?;
+    m.add_function(wrap_pyfunction!(webhook_testing::webhook_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(webhook_testing::webhook_event_body, m)?)?;
     m.add_class::<sandbox::NativeSandbox>()?;
     m.add_function(wrap_pyfunction!(toolkit::webhook_construct_event, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::idempotency_key_for, m)?)?;
@@ -52,5 +59,16 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.py()
         .import("atexit")?
         .call_method1("register", (drain,))?;
+    // A forked child never waits for a lock held by a thread it does not have (runtime.rs).
+    let fork_hooks = pyo3::types::PyDict::new(m.py());
+    fork_hooks.set_item(
+        "after_in_child",
+        wrap_pyfunction!(runtime::_after_fork_in_child, m)?,
+    )?;
+    let os = m.py().import("os")?;
+    if os.hasattr("register_at_fork")? {
+        os.getattr("register_at_fork")?
+            .call((), Some(&fork_hooks))?;
+    }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! The one tokio runtime of the process, started on first use and started again in a child
-//! after `os.fork()`.
+//! after `os.fork()`, and the `os.register_at_fork` hooks that make a fork safe.
 //!
 //! A forked child inherits the parent's memory but none of its threads: the parent's runtime
 //! is a husk there (its workers are gone, its I/O driver belongs to the parent), and dropping
@@ -7,6 +7,8 @@
 //! leaks the inherited one and builds its own. gunicorn/uwsgi/Celery pre-fork workers rely on it.
 
 use std::sync::{Arc, Mutex, PoisonError};
+
+use pyo3::prelude::*;
 
 use tokio::runtime::{Builder, Runtime};
 
@@ -61,4 +63,21 @@ pub fn get() -> std::io::Result<Arc<Runtime>> {
 /// The id of the current process; state that must not cross a fork is keyed by it.
 pub fn pid() -> u32 {
     std::process::id()
+}
+
+/// `os.register_at_fork(after_in_child=...)`: the child, alone in its process, forgets the
+/// parent's runtime and task table, whose threads it does not have (never dropped: see above),
+/// and gets an unlocked task table. The next call starts a runtime of its own. (Every other
+/// lock a runtime thread takes belongs to per-process state the child rebuilds: `client.rs`;
+/// `RUNTIME` is only taken with the GIL held, so never held by another thread at a fork.)
+#[pyfunction]
+pub fn _after_fork_in_child() {
+    crate::asyncio_bridge::renew_after_fork();
+    if let Some(inherited) = RUNTIME
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+    {
+        std::mem::forget(inherited);
+    }
 }

@@ -7,20 +7,43 @@
 
 use std::time::Duration;
 
+use connectpsp_core::config::Config;
 use connectpsp_core::http::{FailureKind, HttpRequest, HttpResponse, Method, TransportFailure};
 
 /// Larger answers are refused: the API's largest resource is a few kilobytes.
 pub const MAX_BODY_BYTES: usize = connectpsp_core::facts::MAX_RESPONSE_BYTES;
 
 /// A connection pool (per client, per process: see `client.rs`).
-pub fn build_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+pub fn build_client(config: &Config) -> Result<reqwest::Client, reqwest::Error> {
+    let mut builder = reqwest::Client::builder()
         // The API never redirects; following one could send the bearer token elsewhere.
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(Duration::from_secs(60))
-        .tcp_nodelay(true)
-        // The core builds every header, the User-Agent included.
-        .build()
+        .tcp_nodelay(true);
+    // The client only ever talks to its base URL. A loopback one (a sandbox, a local stub) is
+    // never sent through a proxy from HTTP(S)_PROXY: over plain http the proxy would read the
+    // client secret and the bearer token.
+    if is_loopback(config.base_url()) {
+        builder = builder.no_proxy();
+    }
+    // The core builds every header, the User-Agent included.
+    builder.build()
+}
+
+/// `127.0.0.0/8`, `::1` or `localhost` (and its subdomains, which resolve to loopback).
+pub fn is_loopback(base_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base_url) else {
+        return false;
+    };
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost" || host.ends_with(".localhost")
 }
 
 /// One attempt, bounded by `request.timeout_ms` from the first byte to the last.

@@ -171,3 +171,84 @@ print("ok")
 def test_a_forked_child_leaves_the_parents_sandbox_running() -> None:
     done = subprocess.run([sys.executable, "-c", SANDBOX_FORK_SCRIPT], capture_output=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == b"ok", done.stderr.decode()[-2000:]
+
+
+
+FORK_SERVER = r"""
+import http.server, json
+TOKEN = json.dumps({"accessToken": "a.b.c", "tokenType": "Bearer", "expiresIn": 3600, "issuedAt": "2026-03-10T14:00:00Z"}).encode()
+MISSING = json.dumps({"status": 404, "code": "TRANSACTION_NOT_FOUND", "title": "Not Found", "detail": "no"}).encode()
+bank = {"ispb": "12345678", "bank": "Banco", "accounts": {"transactional": {"branch": "0001", "account": "1", "balance": 1.00}}}
+# About 5 MB the core must read through while it holds the client's session lock.
+BIG = json.dumps({"currency": "BRL", "banks": [], "padding": [bank] * 40000,
+                  "consolidated": {"totalBalance": 1.00, "transactionalBalance": 1.00, "proprietaryBalance": 0.00}}).encode()
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def send(self, status, body):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send(200, TOKEN)
+    def do_GET(self):
+        self.send(404, MISSING) if self.path.startswith("/cash-in/") else self.send(200, BIG)
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+FORK_UNDER_LOAD_SCRIPT = """
+import json, os, sys, threading, time
+import connectpsp
+client = connectpsp.Client(client_id="id", client_secret="fork-secret", application_token="app", crypto_token="c",
+                           base_url=sys.argv[1], timeout=30)
+client.account.balance()
+# A thread keeps a runtime thread busy inside the core with the session lock held, so that many
+# forks copy that lock locked. A child that used the copy would wait for a thread it lacks.
+threading.Thread(target=lambda: [client.account.balance() for _ in iter(int, 1)], daemon=True).start()
+hung = 0
+for _ in range(int(sys.argv[2])):
+    time.sleep(0.05)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            client.cash_in.get("missing")
+        except connectpsp.NotFoundError:
+            os._exit(0)
+        except BaseException:
+            os._exit(2)
+        os._exit(3)
+    deadline = time.monotonic() + 8
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert status == 0, status
+            break
+        if time.monotonic() > deadline:
+            hung += 1
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            break
+        time.sleep(0.01)
+print(json.dumps({"hung": hung}), flush=True)
+os._exit(0)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_never_deadlocks_on_a_lock_held_by_a_runtime_thread() -> None:
+    server = subprocess.Popen([sys.executable, "-c", FORK_SERVER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        base_url = f"http://127.0.0.1:{server.stdout.readline().strip()}"
+        done = subprocess.run([sys.executable, "-c", FORK_UNDER_LOAD_SCRIPT, base_url, "12"], capture_output=True, timeout=200)
+    finally:
+        server.kill()
+        server.wait()
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert json.loads(done.stdout.decode().strip().splitlines()[-1]) == {"hung": 0}

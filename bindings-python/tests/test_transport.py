@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 import connectpsp
+from connectpsp.testing import Sandbox
 
 TOKEN = {"accessToken": "header.payload.sig", "tokenType": "Bearer", "expiresIn": 3600, "issuedAt": "2026-03-10T14:00:00Z"}
 CREDENTIALS: dict[str, Any] = {
@@ -171,3 +172,56 @@ def test_headers_sent(elsewhere: Server) -> None:
         assert api_call["applicationtoken"] == CREDENTIALS["application_token"]
     finally:
         api.close()
+
+
+PROXIED_CLIENT = r"""
+import json, os, sys
+import connectpsp
+from connectpsp.testing import Sandbox
+options = json.loads(os.environ["CONNECTPSP_TEST_OPTIONS"])
+client = connectpsp.Client(**options, max_retries=0, timeout=5)
+print(client.account.balance().currency)
+"""
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_loopback_is_never_proxied(host: str, sandbox: Sandbox) -> None:
+    """HTTP(S)_PROXY set in the environment: a plain-http loopback base URL would hand the client
+    secret and the bearer token to the proxy in clear."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    proxy = socket.socket()
+    proxy.bind(("127.0.0.1", 0))
+    proxy.listen(8)
+    proxy.settimeout(0.2)
+    proxy_url = f"http://127.0.0.1:{proxy.getsockname()[1]}"
+    accepted: list[str] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, peer = proxy.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            accepted.append(f"connection from {peer}")
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    base_url = sandbox.base_url.replace("127.0.0.1", host)
+    options = {**sandbox.credentials.as_kwargs(), "base_url": base_url}
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy",)}
+    env.update({name: proxy_url for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")})
+    env["CONNECTPSP_TEST_OPTIONS"] = json.dumps(options)
+    try:
+        done = subprocess.run([sys.executable, "-c", PROXIED_CLIENT], env=env, capture_output=True, timeout=60)
+    finally:
+        proxy.close()
+        thread.join(timeout=2)
+    assert accepted == []
+    assert done.returncode == 0 and done.stdout.strip() == b"BRL", done.stderr.decode()[-1500:]

@@ -4,6 +4,7 @@ sandbox's request log), using the shared vectors of testdata/bad_inputs.json and
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -112,9 +113,38 @@ def test_floats_are_refused_with_advice(amount: float, client: connectpsp.Client
 
 
 def test_nan_is_refused(client: connectpsp.Client, window: RequestWindow) -> None:
-    for amount in (float("nan"), float("inf"), Decimal("NaN"), Decimal("Infinity")):
-        with pytest.raises(connectpsp.ValidationError):
+    for amount in (float("nan"), float("inf"), float("-inf"), Decimal("NaN"), Decimal("Infinity"), Decimal("-sNaN")):
+        with pytest.raises(connectpsp.ValidationError) as caught:
             client.cash_in.create(amount=amount, external_reference=reference(), payer=PAYER)  # type: ignore[arg-type]
+        # Named as the amount, not as unreadable "params" JSON.
+        assert caught.value.field == "amount", (amount, caught.value)
+        assert str(caught.value).startswith("amount: ")
+    with pytest.raises(connectpsp.ValidationError) as caught:
+        client.account.rebalance(target_amount=float("nan"))  # type: ignore[arg-type]
+    assert caught.value.field == "target_amount"
+    assert window.requests() == []
+
+
+@pytest.mark.parametrize("amount", ["1e999999999", "1e-999999999", "0E-999999999", "-9E+999999999"])
+def test_a_huge_exponent_is_refused_before_formatting(amount: str, client: connectpsp.Client, window: RequestWindow) -> None:
+    import resource
+
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    with pytest.raises(connectpsp.ValidationError) as caught:
+        client.cash_out.create(amount=Decimal(amount), external_reference=reference(), payee={})
+    # Formatting it would take a gigabyte and about a second; refusing it takes neither.
+    assert time.monotonic() - started < 0.25
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 100_000  # KiB
+    assert caught.value.field == "amount"
+    assert window.requests() == []
+
+
+def test_nested_values_are_named_by_their_path(client: connectpsp.Client, window: RequestWindow) -> None:
+    payer = {"name": "Ana", "document": float("nan")}
+    with pytest.raises(connectpsp.ValidationError) as caught:
+        client.cash_in.create(amount="1.00", external_reference=reference(), payer=payer)
+    assert caught.value.field == "payer.document"
     assert window.requests() == []
 
 

@@ -36,6 +36,7 @@ from ._errors import (
     ValidationError,
     WebhookSignatureError,
 )
+from ._events import RequestEvent, ResponseEvent
 from ._native import VERSION as __version__
 from ._native import idempotency_key_for
 from .models import (
@@ -69,6 +70,9 @@ __all__ = [
     "SIGNATURE_HEADER",
     "idempotency_key_for",
     "pix",
+    # event hooks
+    "RequestEvent",
+    "ResponseEvent",
     # results and request objects
     "CashIn",
     "CashOut",

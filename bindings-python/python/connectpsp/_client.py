@@ -8,12 +8,15 @@ between tasks. Both accept the same keyword arguments and expose the same namesp
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Mapping, Optional, Union
+from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, Union
 
-from . import _native
-from ._errors import ConnectPSPError
+from . import _events, _native
+from ._cancellation import abandoned
+from ._events import AsyncEventHooks, EventHooks
+from ._errors import ConnectPSPError, TimeoutError, ValidationError
 from . import _resubmit
 from ._transport import decode_outcome, encode_params, log_attempts
 from .models import (
@@ -114,12 +117,23 @@ class Webhook:
 
     @staticmethod
     def construct_event(
-        *, payload: Union[bytes, bytearray, memoryview], signature: str, crypto_token: str
+        *,
+        payload: Union[bytes, bytearray, memoryview],
+        signature: str,
+        crypto_token: Union[str, Sequence[str]],
+        tolerance: Optional[float] = None,
     ) -> WebhookEvent:
         """Check ``X-Connect-Signature`` against the raw body (constant time, either hex case) and
-        return the typed event. Raises ``WebhookSignatureError`` when they do not match."""
+        return the typed event. Raises ``WebhookSignatureError`` when they do not match.
+
+        ``crypto_token`` may be a list (the new token first) while ConnectPSP switches keys: a
+        signature by any of them is accepted. ``tolerance`` (seconds, off by default) also
+        refuses an event whose ``eventAt`` is further than that from now (a replayed capture);
+        keep it above the webhook retry window."""
         body = _payload_bytes(payload)
-        return _event(_native.webhook_construct_event(body, signature or "", crypto_token), body)
+        tokens: Union[str, list[str]] = crypto_token if isinstance(crypto_token, str) else list(crypto_token)
+        tolerance_ms = None if tolerance is None else int(_millis(tolerance, "tolerance"))
+        return _event(_native.webhook_construct_event(body, signature or "", tokens, tolerance_ms), body)
 
 
 class Webhooks:
@@ -192,8 +206,54 @@ def _refund(
 
 # --- sync ------------------------------------------------------------------------------------
 
-SyncCall = Callable[[str, Params], dict[str, Any]]
-AsyncCall = Callable[[str, Params], Awaitable[dict[str, Any]]]
+#: Per-call overrides as the native call takes them: (timeout ms, deadline ms, max retries).
+CallOptions = tuple[Optional[int], Optional[int], Optional[int]]
+_DEFAULTS: CallOptions = (None, None, None)
+
+
+def _options(timeout: Optional[float], deadline: Optional[float], max_retries: Optional[int]) -> CallOptions:
+    """``timeout``/``deadline`` in seconds -> milliseconds; every rule about the values is the
+    core's (a bad one is a ``ValidationError`` naming it before anything is sent)."""
+    if timeout is None and deadline is None and max_retries is None:
+        return _DEFAULTS
+    return (
+        None if timeout is None else _call_millis(timeout, "timeout"),
+        None if deadline is None else _call_millis(deadline, "deadline"),
+        None if max_retries is None else _count(max_retries, "max_retries"),
+    )
+
+
+def _call_millis(seconds: float, name: str) -> int:
+    millis = int(_millis(seconds, name))
+    if millis < 1:
+        raise ValidationError(
+            f"{name}: must be a positive number of seconds", kind="validation", code="VALIDATION_ERROR", field=name
+        )
+    return millis
+
+
+def _count(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 0:
+        raise ValidationError(
+            f"{name}: must be 0 or more", kind="validation", code="VALIDATION_ERROR", field=name
+        )
+    return value
+
+
+def _wait_timeout(kind: str, transaction_id: str, timeout: float, polls: int, last: Any) -> TimeoutError:
+    error = TimeoutError(
+        f"{kind}.wait: still {last.status} after {timeout:g} s ({polls} polls)",
+        kind="timeout",
+    )
+    #: The last state seen (still pending), to show or to keep waiting from.
+    error.last_seen = last  # type: ignore[attr-defined]
+    return error
+
+
+SyncCall = Callable[..., dict[str, Any]]
+AsyncCall = Callable[..., Awaitable[dict[str, Any]]]
 
 
 class CashInResource:
@@ -212,17 +272,27 @@ class CashInResource:
         expiration_in_minutes: Optional[int] = None,
         open_finance: Optional[OpenFinanceLike] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> CashIn:
         """Create a charge. Without ``idempotency_key`` the SDK generates one; it is on the
         result (``.idempotency_key``) and on any error."""
         params = _cash_in_create(
             amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key
         )
-        return CashIn._from_outcome(self._call("cashIn.create", params))
+        return CashIn._from_outcome(self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
 
-    def get(self, transaction_id: str) -> CashIn:
+    def get(
+        self,
+        transaction_id: str,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> CashIn:
         """Read a charge by transaction id, internal code or end-to-end id."""
-        return CashIn._from_outcome(self._call("cashIn.get", {"id": transaction_id}))
+        return CashIn._from_outcome(self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
 
     def refund(
         self,
@@ -231,10 +301,30 @@ class CashInResource:
         reason: ReasonLike,
         description: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> Refund:
         """Refund a paid charge in full; returns the devolution (``end_to_end_id`` ``D...``)."""
         params = _refund(transaction_id, reason, description, idempotency_key)
-        return Refund._from_outcome(self._call("cashIn.refund", params))
+        return Refund._from_outcome(self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
+
+    def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashIn:
+        """Poll ``get`` until the charge leaves ``AWAITING_PAYMENT`` and return it: the fallback for a lost
+        webhook. The interval grows with jitter and honours the API's pacing (the core's
+        policy). After ``timeout`` seconds raises ``connectpsp.TimeoutError`` whose
+        ``last_seen`` is the last state read."""
+        started = time.monotonic()
+        polls = 0
+        while True:
+            last = self.get(transaction_id)
+            polls += 1
+            if not _native.settle_is_pending("cash_in", str(last.status)):
+                return last
+            remaining = timeout - (time.monotonic() - started)
+            if remaining <= 0:
+                raise _wait_timeout("cash_in", transaction_id, timeout, polls, last)
+            time.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
 
 
 class CashOutResource:
@@ -252,6 +342,9 @@ class CashOutResource:
         description: Optional[str] = None,
         webhook_url: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> CashOut:
         """Send a payment (answered ``PROCESSING``; settlement comes by webhook or ``get``).
 
@@ -260,10 +353,34 @@ class CashOutResource:
         paying twice. ``connectpsp.idempotency_key_for(external_reference)`` gives a key that
         survives a process restart."""
         params = _cash_out_create(amount, external_reference, payee, description, webhook_url, idempotency_key)
-        return CashOut._from_outcome(self._call("cashOut.create", params))
+        return CashOut._from_outcome(self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
 
-    def get(self, transaction_id: str) -> CashOut:
-        return CashOut._from_outcome(self._call("cashOut.get", {"id": transaction_id}))
+    def get(
+        self,
+        transaction_id: str,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> CashOut:
+        return CashOut._from_outcome(self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+
+    def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashOut:
+        """Poll ``get`` until the payout leaves ``PROCESSING`` and return it: the fallback for a lost
+        webhook. The interval grows with jitter and honours the API's pacing (the core's
+        policy). After ``timeout`` seconds raises ``connectpsp.TimeoutError`` whose
+        ``last_seen`` is the last state read."""
+        started = time.monotonic()
+        polls = 0
+        while True:
+            last = self.get(transaction_id)
+            polls += 1
+            if not _native.settle_is_pending("cash_out", str(last.status)):
+                return last
+            remaining = timeout - (time.monotonic() - started)
+            if remaining <= 0:
+                raise _wait_timeout("cash_out", transaction_id, timeout, polls, last)
+            time.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
 
 
 class AccountResource:
@@ -272,12 +389,27 @@ class AccountResource:
     def __init__(self, call: SyncCall) -> None:
         self._call = call
 
-    def balance(self) -> Balance:
-        return Balance._from_outcome(self._call("account.balance", {}))
+    def balance(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> Balance:
+        return Balance._from_outcome(self._call("account.balance", {}, _options(timeout, deadline, max_retries)))
 
-    def rebalance(self, *, target_amount: AmountLike) -> RebalanceResult:
+    def rebalance(
+        self,
+        *,
+        target_amount: AmountLike,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> RebalanceResult:
         """Set the transactional balance to ``target_amount`` (a target, not a delta)."""
-        return RebalanceResult._from_outcome(self._call("account.rebalance", {"target_amount": target_amount}))
+        return RebalanceResult._from_outcome(self._call(
+            "account.rebalance", {"target_amount": target_amount}, _options(timeout, deadline, max_retries)
+        ))
 
 
 class _ClientBase:
@@ -293,7 +425,9 @@ class _ClientBase:
         max_retries: int = 2,
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
+        event_hooks: Optional[Mapping[str, Sequence[Callable[[Any], Any]]]] = None,
     ) -> None:
+        self._hooks = _events.normalise(event_hooks)
         config = _config_json(
             client_id=client_id,
             client_secret=client_secret,
@@ -330,6 +464,7 @@ class Client(_ClientBase):
         max_retries: int = 2,
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
+        event_hooks: Optional[EventHooks] = None,
     ) -> None:
         super().__init__(
             client_id=client_id,
@@ -341,18 +476,25 @@ class Client(_ClientBase):
             max_retries=max_retries,
             deadline=deadline,
             dangerously_allow_insecure_http=dangerously_allow_insecure_http,
+            event_hooks=event_hooks,
         )
         self.cash_in = CashInResource(self._call)
         self.cash_out = CashOutResource(self._call)
         self.account = AccountResource(self._call)
 
-    def _call(self, method: str, params: Params) -> dict[str, Any]:
-        payload = encode_params(params)
+    def _call(self, method: str, params: Params, options: CallOptions = _DEFAULTS) -> dict[str, Any]:
+        call = self._native.prepare(method, encode_params(params), *options)
         try:
-            outcome_json, attempts = self._native.call(method, payload)
+            if self._hooks is None:
+                outcome_json, attempts = call.run()
+            else:
+                outcome_json, attempts = call.run(_events.Dispatcher(self._hooks, asynchronous=False))
         except ConnectPSPError as error:
             log_attempts(error.__dict__.pop("_attempts", ()))
             _resubmit.remember_call(error, self, method, params)
+            raise
+        except BaseException as interruption:  # Ctrl-C, or a signal handler that raised
+            abandoned(call, method, interruption)
             raise
         log_attempts(attempts)
         return decode_outcome(outcome_json)
@@ -399,14 +541,24 @@ class AsyncCashInResource:
         expiration_in_minutes: Optional[int] = None,
         open_finance: Optional[OpenFinanceLike] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> CashIn:
         params = _cash_in_create(
             amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key
         )
-        return CashIn._from_outcome(await self._call("cashIn.create", params))
+        return CashIn._from_outcome(await self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
 
-    async def get(self, transaction_id: str) -> CashIn:
-        return CashIn._from_outcome(await self._call("cashIn.get", {"id": transaction_id}))
+    async def get(
+        self,
+        transaction_id: str,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> CashIn:
+        return CashIn._from_outcome(await self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
 
     async def refund(
         self,
@@ -415,9 +567,28 @@ class AsyncCashInResource:
         reason: ReasonLike,
         description: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> Refund:
         params = _refund(transaction_id, reason, description, idempotency_key)
-        return Refund._from_outcome(await self._call("cashIn.refund", params))
+        return Refund._from_outcome(await self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
+
+    async def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashIn:
+        """The awaitable ``client.cash_in.wait``."""
+        started = time.monotonic()
+        polls = 0
+        while True:
+            last = await self.get(transaction_id)
+            polls += 1
+            if not _native.settle_is_pending("cash_in", str(last.status)):
+                return last
+            remaining = timeout - (time.monotonic() - started)
+            if remaining <= 0:
+                raise _wait_timeout("cash_in", transaction_id, timeout, polls, last)
+            import asyncio  # here, not at import: it is most of a cold import's time
+
+            await asyncio.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
 
 
 class AsyncCashOutResource:
@@ -435,12 +606,38 @@ class AsyncCashOutResource:
         description: Optional[str] = None,
         webhook_url: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> CashOut:
         params = _cash_out_create(amount, external_reference, payee, description, webhook_url, idempotency_key)
-        return CashOut._from_outcome(await self._call("cashOut.create", params))
+        return CashOut._from_outcome(await self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
 
-    async def get(self, transaction_id: str) -> CashOut:
-        return CashOut._from_outcome(await self._call("cashOut.get", {"id": transaction_id}))
+    async def get(
+        self,
+        transaction_id: str,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> CashOut:
+        return CashOut._from_outcome(await self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+
+    async def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashOut:
+        """The awaitable ``client.cash_out.wait``."""
+        started = time.monotonic()
+        polls = 0
+        while True:
+            last = await self.get(transaction_id)
+            polls += 1
+            if not _native.settle_is_pending("cash_out", str(last.status)):
+                return last
+            remaining = timeout - (time.monotonic() - started)
+            if remaining <= 0:
+                raise _wait_timeout("cash_out", transaction_id, timeout, polls, last)
+            import asyncio  # here, not at import: it is most of a cold import's time
+
+            await asyncio.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
 
 
 class AsyncAccountResource:
@@ -449,11 +646,26 @@ class AsyncAccountResource:
     def __init__(self, call: AsyncCall) -> None:
         self._call = call
 
-    async def balance(self) -> Balance:
-        return Balance._from_outcome(await self._call("account.balance", {}))
+    async def balance(
+        self,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> Balance:
+        return Balance._from_outcome(await self._call("account.balance", {}, _options(timeout, deadline, max_retries)))
 
-    async def rebalance(self, *, target_amount: AmountLike) -> RebalanceResult:
-        return RebalanceResult._from_outcome(await self._call("account.rebalance", {"target_amount": target_amount}))
+    async def rebalance(
+        self,
+        *,
+        target_amount: AmountLike,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> RebalanceResult:
+        return RebalanceResult._from_outcome(await self._call(
+            "account.rebalance", {"target_amount": target_amount}, _options(timeout, deadline, max_retries)
+        ))
 
 
 class AsyncClient(_ClientBase):
@@ -472,6 +684,7 @@ class AsyncClient(_ClientBase):
         max_retries: int = 2,
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
+        event_hooks: Optional[AsyncEventHooks] = None,
     ) -> None:
         super().__init__(
             client_id=client_id,
@@ -483,20 +696,29 @@ class AsyncClient(_ClientBase):
             max_retries=max_retries,
             deadline=deadline,
             dangerously_allow_insecure_http=dangerously_allow_insecure_http,
+            event_hooks=event_hooks,
         )
         self.cash_in = AsyncCashInResource(self._call)
         self.cash_out = AsyncCashOutResource(self._call)
         self.account = AsyncAccountResource(self._call)
 
-    async def _call(self, method: str, params: Params) -> dict[str, Any]:
-        payload = encode_params(params)
+    async def _call(self, method: str, params: Params, options: CallOptions = _DEFAULTS) -> dict[str, Any]:
+        call = self._native.prepare(method, encode_params(params), *options)
+        dispatcher = None if self._hooks is None else _events.Dispatcher(self._hooks, asynchronous=True)
         try:
-            outcome_json, attempts = await self._native.call_async(method, payload)
+            outcome_json, attempts = await call.run_async(dispatcher)
         except ConnectPSPError as error:
             log_attempts(error.__dict__.pop("_attempts", ()))
             _resubmit.remember_call(error, self, method, params)
+            if dispatcher is not None:
+                await dispatcher.settle()
+            raise
+        except BaseException as interruption:  # the task was cancelled (task.cancel, a timeout)
+            abandoned(call, method, interruption)
             raise
         log_attempts(attempts)
+        if dispatcher is not None:
+            await dispatcher.settle()
         return decode_outcome(outcome_json)
 
     async def resubmit(self, error: BaseException) -> Any:

@@ -1,6 +1,6 @@
 # Stubs of the Rust extension module (bindings-python/src). Checked by `mypy.stubtest`.
 import asyncio
-from typing import Optional, Union, final
+from typing import Callable, Optional, Union, final
 
 __all__ = [
     "APPLICATION_TOKEN_HEADER",
@@ -20,6 +20,7 @@ __all__ = [
     "USER_AGENT_CORE",
     "USER_AGENT_PREFIX",
     "CORE_VERSION",
+    "NativeCall",
     "NativeClient",
     "NativeSandbox",
     "VERSION",
@@ -29,6 +30,10 @@ __all__ = [
     "mask_personal",
     "mask_pix_key",
     "pix_build_brcode",
+    "settle_delay_ms",
+    "settle_is_pending",
+    "webhook_event_body",
+    "webhook_signature",
     "pix_detect_key_type",
     "pix_format_document",
     "pix_is_valid_cnpj",
@@ -64,15 +69,38 @@ USER_AGENT_PREFIX: str
 #: (method, path, status or None, elapsed ms, attempt, idempotency key or None, failure or None)
 _Attempt = tuple[str, str, Optional[int], int, int, Optional[str], Optional[str]]
 
+#: ((kind, call id, method, path template, attempt, idempotency key),
+#:  (status, failure, elapsed ms, request id, will retry, outcome unknown))
+_Event = tuple[
+    tuple[str, int, str, str, int, Optional[str]],
+    tuple[Optional[int], Optional[str], float, Optional[str], bool, bool],
+]
+
 @final
 class NativeClient:
     def __new__(cls, config_json: str) -> NativeClient: ...
     @property
     def base_url(self) -> str: ...
-    def call(self, method: str, params_json: str) -> tuple[str, list[_Attempt]]: ...
-    def call_async(self, method: str, params_json: str) -> asyncio.Future[tuple[str, list[_Attempt]]]: ...
+    def prepare(
+        self,
+        method: str,
+        params_json: str,
+        timeout_ms: Optional[int] = None,
+        deadline_ms: Optional[int] = None,
+        max_retries: Optional[int] = None,
+    ) -> NativeCall: ...
     def construct_event(self, payload: bytes, signature: str) -> str: ...
     def close(self) -> None: ...
+
+@final
+class NativeCall:
+    @property
+    def idempotency_key(self) -> Optional[str]: ...
+    def abandon(self) -> bool: ...
+    def run(self, on_event: Optional[Callable[[_Event], object]] = None) -> tuple[str, list[_Attempt]]: ...
+    def run_async(
+        self, on_event: Optional[Callable[[_Event], object]] = None
+    ) -> asyncio.Future[tuple[str, list[_Attempt]]]: ...
 
 @final
 class NativeSandbox:
@@ -107,3 +135,7 @@ def pix_format_document(document: str) -> str: ...
 def pix_qr_svg(code: str) -> str: ...
 def pix_qr_png(code: str, module_px: Optional[int] = None) -> bytes: ...
 def _drain() -> None: ...
+def settle_is_pending(resource: str, status: str) -> bool: ...
+def settle_delay_ms(poll: int, retry_after_ms: Optional[int] = None) -> int: ...
+def webhook_signature(payload: bytes, crypto_token: str) -> str: ...
+def webhook_event_body(event_type: str, data_json: str, event_at: str) -> str: ...

@@ -21,6 +21,12 @@ __all__ = [
     "validate_key",
     "is_valid_cpf",
     "is_valid_cnpj",
+    "KeyDetection",
+    "detect_key_type",
+    "normalize_document",
+    "format_document",
+    "qr_svg",
+    "qr_png",
 ]
 
 
@@ -113,3 +119,60 @@ def is_valid_cpf(document: str) -> bool:
 def is_valid_cnpj(document: str) -> bool:
     """14 characters (digits, or the alphanumeric CNPJ in uppercase) with valid check digits."""
     return _native.pix_is_valid_cnpj(document)
+
+
+class KeyDetection:
+    """What a PIX key looks like. ``type`` is None when it is ambiguous (an unmasked 11-digit
+    number that is both a valid CPF and a mobile number): then ``candidates`` lists each reading
+    as ``(type, normalized key)``, in order."""
+
+    __slots__ = ("type", "normalized", "candidates")
+
+    type: Optional[PixKeyType]
+    normalized: Optional[str]
+    candidates: tuple[tuple[PixKeyType, str], ...]
+
+    def __init__(
+        self, type: Optional[PixKeyType], normalized: Optional[str], candidates: tuple[tuple[PixKeyType, str], ...]
+    ) -> None:
+        self.type = type
+        self.normalized = normalized
+        self.candidates = candidates
+
+    def __repr__(self) -> str:
+        # A key is personal data: show the kinds only.
+        kinds = [str(kind) for kind, _ in self.candidates]
+        return f"KeyDetection(type={None if self.type is None else str(self.type)!r}, candidates={kinds!r})"
+
+
+def detect_key_type(key: str) -> KeyDetection:
+    """CPF, CNPJ, EMAIL, PHONE or EVP, with the key as it goes on the wire; raises
+    ``ValidationError`` (field ``pix_key``) for something that is no PIX key at all."""
+    found = decode_outcome(_native.pix_detect_key_type(key))
+    kind = found.get("type")
+    return KeyDetection(
+        None if kind is None else PixKeyType(kind),
+        found.get("normalized"),
+        tuple((PixKeyType(c["type"]), str(c["normalized"])) for c in found.get("candidates") or ()),
+    )
+
+
+def normalize_document(document: str) -> str:
+    """Strips the usual masks (``123.456.789-09``, ``12.ABC.345/01DE-35``) and upper-cases; raises
+    ``ValidationError`` (field ``document``) unless a valid CPF or CNPJ remains."""
+    return _native.pix_normalize_document(document)
+
+
+def format_document(document: str) -> str:
+    """A CPF or CNPJ with its usual mask: ``123.456.789-09``, ``12.ABC.345/01DE-35``."""
+    return _native.pix_format_document(document)
+
+
+def qr_svg(code: str) -> str:
+    """An SVG image of the QR code of a BR Code (checked first; ``ValidationError`` on ``brcode``)."""
+    return _native.pix_qr_svg(code)
+
+
+def qr_png(code: str, *, module_px: Optional[int] = None) -> bytes:
+    """A PNG image of the QR code of a BR Code; ``module_px`` pixels per module (1 to 32, default 8)."""
+    return _native.pix_qr_png(code, module_px)

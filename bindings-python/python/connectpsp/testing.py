@@ -23,12 +23,37 @@ from __future__ import annotations
 
 import json
 from types import TracebackType
-from typing import Any, Optional, TypedDict, Union
+from typing import Any, Mapping, Optional, TypedDict, Union
 
 from . import _native
 from ._client import AsyncClient, Client
 
-__all__ = ["Sandbox", "Credentials", "ClientCredentials", "SandboxControlError"]
+__all__ = ["Sandbox", "Credentials", "ClientCredentials", "SandboxControlError", "webhook_signature", "webhook_event"]
+
+
+def webhook_signature(payload: bytes, crypto_token: str) -> str:
+    """The ``X-Connect-Signature`` ConnectPSP would send for ``payload`` (the core's signing:
+    hex HMAC-SHA256 keyed with the crypto token), to test your webhook receiver."""
+    return _native.webhook_signature(bytes(payload), crypto_token)
+
+
+def webhook_event(event_type: str, data: Mapping[str, Any], crypto_token: str) -> tuple[bytes, dict[str, str]]:
+    """A signed webhook as ConnectPSP delivers it: ``(body, headers)`` to post to your receiver.
+    ``data`` is the transaction (snake_case or camelCase keys; amounts as ``Decimal``/``str``),
+    ``eventAt`` is now."""
+    import datetime
+    import uuid
+
+    from ._transport import encode_params
+
+    event_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    body = _native.webhook_event_body(str(event_type), encode_params(dict(data)), event_at).encode("utf-8")
+    headers = {
+        "Content-Type": "application/json",
+        _native.SIGNATURE_HEADER: webhook_signature(body, crypto_token),
+        _native.EVENT_ID_HEADER: str(uuid.uuid4()),
+    }
+    return body, headers
 
 
 class SandboxControlError(RuntimeError):
@@ -258,9 +283,21 @@ class Sandbox:
         """Set the account balances (see the sandbox README for the fields)."""
         return self._control("POST", "/balances", _camel(balances))
 
-    def update_settings(self, **settings: Any) -> Any:
-        """Change settings at run time, e.g. ``token_ttl_secs=2``."""
-        return self._control("POST", "/settings", _camel(settings))
+    def update_settings(
+        self,
+        *,
+        token_ttl_seconds: Optional[int] = None,
+        settle_delay_ms: Optional[int] = None,
+        auto_settle: Optional[bool] = None,
+    ) -> Any:
+        """Change settings of the running sandbox; only the ones given change. Returns them all.
+
+        ``token_ttl_seconds``: lifetime of the tokens issued from now on; ``settle_delay_ms``:
+        how long a new cash-out stays PROCESSING before it settles on its own; ``auto_settle``:
+        False makes payouts wait for ``complete_cash_out``/``fail_cash_out``. E.g.
+        ``sb.update_settings(token_ttl_seconds=2)``."""
+        settings = {"tokenTtlSeconds": token_ttl_seconds, "settleDelayMs": settle_delay_ms, "autoSettle": auto_settle}
+        return self._control("POST", "/settings", {k: v for k, v in settings.items() if v is not None})
 
     def reset(self) -> Any:
         """Forget every transaction, request, delivery and fault."""
