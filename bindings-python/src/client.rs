@@ -5,7 +5,7 @@ use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use connectpsp_core::bridge;
+use connectpsp_core::bridge::{self, Codec};
 use connectpsp_core::config::Naming;
 use connectpsp_core::operation::Session;
 use pyo3::exceptions::PyRuntimeError;
@@ -69,8 +69,8 @@ impl NativeClient {
         method: &str,
         params_json: &str,
     ) -> PyResult<impl std::future::Future<Output = Finished> + Send + 'static> {
-        let call = bridge::call_from_json(method, params_json, &self.shared.config)
-            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, &self.shared.config), &[]))?;
+        let call = bridge::prepare_call(method, params_json, Codec::PYTHON)
+            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))?;
         let shared = self.shared.clone();
         let transport = self.transport()?;
         Ok(driver::drive(shared, transport, call))
@@ -163,8 +163,13 @@ impl NativeClient {
     /// Verifies and parses a webhook with this client's crypto token.
     fn construct_event(&self, py: Python<'_>, payload: &[u8], signature: &str) -> PyResult<String> {
         let config = &self.shared.config;
-        bridge::webhook_construct_event(payload, signature, config.crypto_token.expose(), config)
-            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, config), &[]))
+        bridge::webhook_construct_event(
+            payload,
+            signature,
+            config.crypto_token.expose(),
+            Codec::PYTHON,
+        )
+        .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))
     }
 
     /// Drops the idle connections of this process's pool; the next call opens new ones.

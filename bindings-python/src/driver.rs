@@ -5,10 +5,11 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use connectpsp_core::bridge;
+use connectpsp_core::bridge::{self, Codec};
+use connectpsp_core::call::PreparedCall;
 use connectpsp_core::config::Config;
 use connectpsp_core::http::Purpose;
-use connectpsp_core::operation::{Call, Operation, Session, Step};
+use connectpsp_core::operation::{Operation, Session, Step};
 use tokio::sync::Notify;
 
 use crate::transport;
@@ -95,7 +96,7 @@ impl Drop for Running<'_> {
 }
 
 /// Runs `call` to completion.
-pub async fn drive(shared: Arc<Shared>, transport: Arc<Transport>, call: Call) -> Finished {
+pub async fn drive(shared: Arc<Shared>, transport: Arc<Transport>, call: PreparedCall) -> Finished {
     let operation = {
         let session = lock(&shared);
         Operation::new(call, &session, entropy(), now_ms())
@@ -173,8 +174,8 @@ impl Running<'_> {
                 }
                 Step::Done(result) => {
                     let result = match result {
-                        Ok(outcome) => Ok(bridge::outcome_to_json(&outcome, &shared.config)),
-                        Err(error) => Err(bridge::error_to_json(&error, &shared.config)),
+                        Ok(outcome) => Ok(bridge::outcome_to_json(&outcome, Codec::PYTHON)),
+                        Err(error) => Err(bridge::error_to_json(&error, Codec::PYTHON)),
                     };
                     return Finished { result, attempts };
                 }
