@@ -1,6 +1,7 @@
 "use strict";
-// Node entry (require, and import through node.mjs): the nodejs glue of wasm-bindgen loads the
-// .wasm synchronously with fs, so the package is usable as soon as it is required.
+// Node and Bun entry (require, and import through node.mjs; conditions `node` and `bun`): the
+// nodejs glue of wasm-bindgen loads the .wasm synchronously with fs, so the package is usable as
+// soon as it is required (Bun's require() cannot load web.mjs, which has a top-level await).
 const core = require("./wasm/connectpsp_wasm.cjs");
 const { setRuntime } = require("./cjs/runtime.js");
 

@@ -70,6 +70,8 @@ export interface CoreModule {
   pixFormatDocument(document: string): string;
   pixQrSvg(code: string): string;
   idempotencyKeyFor(reference: string): string;
+  /** A personal-data value masked by the core's rule `mask` (core/src/personal.rs). */
+  maskPersonal(mask: string, value: string, hint: string | undefined): string;
   coreVersion(): string;
   coreFacts(): CoreFacts;
 }

@@ -2,6 +2,7 @@
 // raw body under the cryptoToken, constant-time, either hex case) and parses the typed event.
 
 import { toSdkError, ValidationError } from "./errors.js";
+import { withDisplay } from "./generated/display.js";
 import { facts, runtime } from "./runtime.js";
 import type { HeadersLike, WebhookEvent } from "./types.js";
 
@@ -50,7 +51,7 @@ function constructEvent(
   const header = typeof signature === "string" ? signature : "";
   const key = typeof cryptoToken === "string" ? cryptoToken : "";
   try {
-    return JSON.parse(runtime().core.webhookConstructEvent(payload, header, key)) as WebhookEvent;
+    return withDisplay("WebhookEvent", JSON.parse(runtime().core.webhookConstructEvent(payload, header, key)) as WebhookEvent);
   } catch (error) {
     throw toSdkError(error);
   }

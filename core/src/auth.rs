@@ -81,6 +81,9 @@ pub struct TokenState {
     refresh_failures: u32,
     /// No proactive refresh starts before this time (the backoff after a failed one).
     refresh_not_before_ms: u64,
+    /// The last token the API rejected (401 `TOKEN_EXPIRED`): a store that still holds it
+    /// must not hand it back.
+    rejected: Option<Secret>,
 }
 
 impl TokenState {
@@ -238,7 +241,8 @@ impl TokenState {
 
     /// Takes a token loaded from a cross-process store, valid for `expires_in_ms` from
     /// `now_ms`. Adopted only when it outlives the current one (a store never replaces a
-    /// fresher token) and is not the same token; returns whether it was adopted. The refresh
+    /// fresher token), is not the same token and is not the one the API last rejected;
+    /// returns whether it was adopted. The refresh
     /// margin is min(60 s, remaining lifetime / 4). After adopting, wake the operations
     /// waiting for a token as after a token exchange.
     pub fn adopt(
@@ -264,6 +268,13 @@ impl TokenState {
         let expires_at_ms = now_ms.saturating_add(expires_in_ms);
         if let Some(current) = &self.token
             && (current.value.expose() == access_token || current.expires_at_ms >= expires_at_ms)
+        {
+            return Ok(false);
+        }
+        if self
+            .rejected
+            .as_ref()
+            .is_some_and(|r| r.expose() == access_token)
         {
             return Ok(false);
         }
@@ -293,7 +304,7 @@ impl TokenState {
             .as_ref()
             .is_some_and(|t| t.generation == generation)
         {
-            self.token = None;
+            self.rejected = self.token.take().map(|t| t.value);
         }
     }
 }

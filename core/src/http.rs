@@ -58,14 +58,7 @@ const SECRET_HEADERS: [&str; 3] = ["authorization", "digitalsignature", "applica
 // personal data of an API body (names, documents, PIX keys): bodies print as their length.
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let secret = SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s));
-                (name.as_str(), if secret { "***" } else { value.as_str() })
-            })
-            .collect();
+        let headers = redacted(&self.headers);
         let body = format!("<{} bytes, redacted>", self.body.len());
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
@@ -106,7 +99,7 @@ impl fmt::Debug for HttpResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpResponse")
             .field("status", &self.status)
-            .field("headers", &self.headers)
+            .field("headers", &redacted(&self.headers))
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .finish()
     }
@@ -142,6 +135,20 @@ impl TransportFailure {
             message: message.into(),
         }
     }
+}
+
+/// Header pairs for `Debug`, with the values of secret headers (and cookies) replaced.
+fn redacted(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let secret = SECRET_HEADERS
+                .iter()
+                .chain(&["set-cookie", "cookie"])
+                .any(|s| name.eq_ignore_ascii_case(s));
+            (name.as_str(), if secret { "***" } else { value.as_str() })
+        })
+        .collect()
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

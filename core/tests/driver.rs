@@ -1666,6 +1666,38 @@ fn tokens_move_between_processes_through_a_store() {
     assert!(!error.to_string().contains("bad token"));
     // Expired: nothing to export.
     assert!(session_b.export_token(t + 7_200_000).is_none());
+
+    // A token the API rejected (401 TOKEN_EXPIRED) is not taken back from a store that
+    // still holds it: the replay gets a fresh one from the token endpoint.
+    let mut now_c = 1_000;
+    let mut session_c = Session::new(config());
+    assert!(
+        session_c
+            .adopt_token("tok-stale", 3_600_000, now_c)
+            .unwrap()
+    );
+    let mut op = Operation::new(cash_out(None), &session_c, ENTROPY, now_c);
+    assert!(matches!(op.poll(&mut session_c, now_c), Step::Send(_)));
+    op.handle_response(&mut session_c, problem(401, "TOKEN_EXPIRED"), now_c + 5);
+    now_c += 5;
+    assert!(session_c.wants_token(now_c));
+    assert!(
+        !session_c
+            .adopt_token("tok-stale", 3_000_000, now_c)
+            .unwrap()
+    );
+    let (result, trace) = drive(
+        &mut op,
+        &mut session_c,
+        &mut now_c,
+        vec![ok(token_ok("tok-fresh", 3600)), ok(cash_out_ok())],
+    );
+    result.unwrap();
+    assert_eq!(trace.tokens(), 1);
+    assert_eq!(
+        header(trace.api()[0], "Authorization"),
+        Some("Bearer tok-fresh")
+    );
 }
 
 #[test]
@@ -1715,4 +1747,43 @@ fn an_abandoned_call_knows_whether_its_outcome_is_unknown() {
     assert!(matches!(op.poll(&mut session, now), Step::Send(_)));
     assert!(matches!(op.poll(&mut session, now + 1), Step::Sleep { .. }));
     assert!(op.outcome_unknown_if_abandoned());
+}
+
+#[test]
+fn the_bindings_config_path_applies_the_same_bounds() {
+    let json = |extra: &str| {
+        format!(
+            r#"{{"baseUrl":"http://127.0.0.1:8080","clientId":"1","clientSecret":"s",
+                "applicationToken":"a","cryptoToken":"c"{extra}}}"#
+        )
+    };
+    connectpsp_core::bridge::config_from_json(&json(r#","timeoutMs":2147483647"#)).unwrap();
+    for (extra, field) in [
+        (r#","timeoutMs":2147483648"#, "timeoutMs"),
+        (r#","deadlineMs":4294967296"#, "deadlineMs"),
+    ] {
+        let error = connectpsp_core::bridge::config_from_json(&json(extra)).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some(field), "{extra}");
+    }
+    let bad_port = json("").replace("8080", "65536");
+    let error = connectpsp_core::bridge::config_from_json(&bad_port).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("baseUrl"));
+}
+
+#[test]
+fn response_debug_hides_the_body_and_secret_headers() {
+    let response = HttpResponse::new(
+        200,
+        vec![
+            ("Set-Cookie".into(), "session=cookie-secret".into()),
+            ("Authorization".into(), "Bearer echoed-token".into()),
+            ("X-Request-Id".into(), "req-7".into()),
+        ],
+        r#"{"accessToken":"tok-in-body"}"#,
+    );
+    let debug = format!("{response:?}");
+    for leak in ["cookie-secret", "echoed-token", "tok-in-body"] {
+        assert!(!debug.contains(leak), "{leak} in {debug}");
+    }
+    assert!(debug.contains("req-7"));
 }
