@@ -7,7 +7,7 @@ use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use connectpsp_core::bridge;
+use connectpsp_core::bridge::{self, Codec};
 use connectpsp_core::config::{Config, Naming};
 use connectpsp_core::operation::{CallOptions, Operation, Session};
 use pyo3::exceptions::PyRuntimeError;
@@ -123,8 +123,8 @@ impl NativeClient {
         deadline_ms: Option<u64>,
         max_retries: Option<u32>,
     ) -> PyResult<NativeCall> {
-        let call = bridge::call_from_json(method, params_json, &self.config)
-            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, &self.config), &[]))?;
+        let call = bridge::prepare_call(method, params_json, Codec::PYTHON)
+            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))?;
         let (shared, http) = self.process_state()?;
         let options = CallOptions {
             timeout_ms,
@@ -143,8 +143,8 @@ impl NativeClient {
     /// Verifies and parses a webhook with this client's crypto token.
     fn construct_event(&self, py: Python<'_>, payload: &[u8], signature: &str) -> PyResult<String> {
         let config = &self.config;
-        bridge::webhook_construct_event(payload, signature, config.crypto_token.expose(), config)
-            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, config), &[]))
+        bridge::webhook_construct_event(payload, signature, config.crypto_token.expose(), Codec::PYTHON)
+            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))
     }
 
     /// Drops the idle connections of this process's pool; the next call opens new ones.

@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use connectpsp_core::bridge;
+use connectpsp_core::bridge::{self, Codec};
+use connectpsp_core::call::PreparedCall;
 use connectpsp_core::config::Config;
 use connectpsp_core::error::{Error, ErrorKind};
 use connectpsp_core::http::Purpose;
-use connectpsp_core::operation::{AttemptReport, Call, CallOptions, Operation, Session, Step};
+use connectpsp_core::operation::{AttemptReport, CallOptions, Operation, Session, Step};
 use tokio::sync::Notify;
 
 use crate::transport;
@@ -154,7 +155,7 @@ fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Session> {
 
 /// A new operation for `call` with the caller's overrides (validated by the core; a bad one
 /// finishes at its first poll).
-pub fn operation(shared: &Shared, call: Call, options: CallOptions) -> Operation {
+pub fn operation(shared: &Shared, call: PreparedCall, options: CallOptions) -> Operation {
     let session = lock(shared);
     Operation::new(call, &session, entropy(), now_ms()).with_options(options)
 }
@@ -225,7 +226,7 @@ impl Running<'_> {
                         shared.token_ready.notify_waiters();
                         let error = Error::new(ErrorKind::Timeout, "the caller gave up the call");
                         return Finished {
-                            result: Err(bridge::error_to_json(&error, &shared.config)),
+                            result: Err(bridge::error_to_json(&error, Codec::PYTHON)),
                             attempts,
                         };
                     }
@@ -287,8 +288,8 @@ impl Running<'_> {
                 Step::Done(result) => {
                     // Serialised here, on a runtime thread, not on the caller's (asyncio) thread.
                     let result = match result {
-                        Ok(outcome) => Ok(bridge::outcome_to_json(&outcome, &shared.config)),
-                        Err(error) => Err(bridge::error_to_json(&error, &shared.config)),
+                        Ok(outcome) => Ok(bridge::outcome_to_json(&outcome, Codec::PYTHON)),
+                        Err(error) => Err(bridge::error_to_json(&error, Codec::PYTHON)),
                     };
                     return Finished { result, attempts };
                 }

@@ -119,7 +119,7 @@ impl WasmSession {
             signature,
             &tokens,
             freshness(tolerance_ms, now_ms),
-            Codec::of(&self.config),
+            Codec::JS,
         )
         .map_err(|e| throw(&e))
     }
@@ -130,7 +130,6 @@ impl WasmSession {
 pub struct WasmOperation {
     operation: Operation,
     session: Rc<RefCell<Session>>,
-    config: Rc<Config>,
 }
 
 #[wasm_bindgen]
@@ -144,8 +143,7 @@ impl WasmOperation {
         entropy: &[u8],
         now_ms: f64,
     ) -> Result<WasmOperation, JsValue> {
-        let config = Rc::clone(&session.config);
-        let call = bridge::call_from_json(method, params_json, &config).map_err(|e| throw(&e))?;
+        let call = bridge::prepare_call(method, params_json, Codec::JS).map_err(|e| throw(&e))?;
         let entropy: [u8; 32] = entropy
             .try_into()
             .map_err(|_| throw(&Error::validation("entropy", "must be exactly 32 bytes")))?;
@@ -153,7 +151,6 @@ impl WasmOperation {
         Ok(WasmOperation {
             operation,
             session: Rc::clone(&session.session),
-            config,
         })
     }
 
@@ -192,8 +189,8 @@ impl WasmOperation {
             ]),
             Step::Done(result) => {
                 let (ok, json) = match result {
-                    Ok(outcome) => (true, bridge::outcome_to_json(&outcome, &self.config)),
-                    Err(error) => (false, bridge::error_to_json(&error, &self.config)),
+                    Ok(outcome) => (true, bridge::outcome_to_json(&outcome, Codec::JS)),
+                    Err(error) => (false, bridge::error_to_json(&error, Codec::JS)),
                 };
                 object(&[
                     ("type", "done".into()),
@@ -292,16 +289,12 @@ pub fn pix_format_document(document: &str) -> Result<String, JsValue> {
     bridge::pix_format_document(document).map_err(|e| throw(&e))
 }
 
-/// The QR image of a valid BR Code as SVG text.
+/// The QR image of a valid BR Code as SVG text. (No PNG export: the PNG encoder and its
+/// deflate cost 37 KB of the gzipped module, over the package's 250 KB budget; an SVG scales
+/// to any size and browsers and `sharp`/`resvg` rasterise it.)
 #[wasm_bindgen(js_name = pixQrSvg)]
 pub fn pix_qr_svg(code: &str) -> Result<String, JsValue> {
     bridge::pix_qr_svg(code).map_err(|e| throw(&e))
-}
-
-/// The QR image of a valid BR Code as PNG bytes, `modulePx` pixels per module (1-32, default 8).
-#[wasm_bindgen(js_name = pixQrPng)]
-pub fn pix_qr_png(code: &str, module_px: Option<u32>) -> Result<Vec<u8>, JsValue> {
-    bridge::pix_qr_png(code, module_px).map_err(|e| throw(&e))
 }
 
 #[wasm_bindgen(js_name = pixValidateKey)]

@@ -69,7 +69,6 @@ export interface CoreModule {
   pixNormalizeDocument(document: string): string;
   pixFormatDocument(document: string): string;
   pixQrSvg(code: string): string;
-  pixQrPng(code: string, modulePx?: number): Uint8Array;
   idempotencyKeyFor(reference: string): string;
   /** A personal-data value masked by the core's rule `mask` (core/src/personal.rs). */
   maskPersonal(mask: string, value: string, hint: string | undefined): string;

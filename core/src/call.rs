@@ -2,7 +2,10 @@
 //! from (the bridge's method names, method and path, which calls are signed and keyed, which
 //! can be re-submitted, what each answers).
 
+use crate::error::Error;
 use crate::http::Method;
+use crate::idempotency::IdempotencyKey;
+use crate::operation::Call;
 
 /// The kind of resource a call answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,6 +163,86 @@ impl CallSpec {
             Some(id) if self.takes_id => self.path.replacen("{id}", id, 1),
             _ => self.path.to_owned(),
         }
+    }
+}
+
+/// A call parsed, validated and serialised once: what the bridge hands to
+/// [`crate::Operation::new`], which then has nothing left to check or encode. Every attempt
+/// of the operation sends these bytes with one idempotency key. `Debug` names the call and
+/// the body's length only: the body holds personal data.
+#[derive(Clone)]
+pub struct PreparedCall {
+    call: Call,
+    /// The JSON body (POSTs), in its wire form (a PIX key normalised to its letter case).
+    body: Option<Vec<u8>>,
+    /// The caller's key, checked; `None` lets the operation draw one (keyed calls only).
+    idempotency_key: Option<IdempotencyKey>,
+}
+
+impl PreparedCall {
+    /// Validates `call` (every rule, the caller's idempotency key included) and serialises its
+    /// body; the error names the first bad field.
+    pub fn new(call: Call) -> Result<PreparedCall, Error> {
+        let (body, idempotency_key) = crate::operation::prepare_parts(&call)?;
+        Ok(PreparedCall {
+            call,
+            body,
+            idempotency_key,
+        })
+    }
+
+    pub fn call(&self) -> &Call {
+        &self.call
+    }
+
+    /// The serialised body, if the call has one.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.body.as_deref()
+    }
+
+    /// The typed call, without its prepared body.
+    pub fn into_call(self) -> Call {
+        self.call
+    }
+
+    pub(crate) fn into_parts(self) -> (Call, Option<Vec<u8>>, Option<IdempotencyKey>) {
+        (self.call, self.body, self.idempotency_key)
+    }
+}
+
+impl std::fmt::Debug for PreparedCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedCall")
+            .field("name", &self.call.name())
+            .field(
+                "body",
+                &format_args!(
+                    "<{} bytes, redacted>",
+                    self.body.as_ref().map_or(0, Vec::len)
+                ),
+            )
+            .field("caller_key", &self.idempotency_key.is_some())
+            .finish()
+    }
+}
+
+/// What [`crate::Operation::new`] takes: a [`PreparedCall`], or a bare [`Call`] that is
+/// prepared there (a bad one then ends the operation at its first poll, before any send).
+#[derive(Debug, Clone)]
+pub enum CallInput {
+    Prepared(PreparedCall),
+    Unprepared(Call),
+}
+
+impl From<PreparedCall> for CallInput {
+    fn from(prepared: PreparedCall) -> CallInput {
+        CallInput::Prepared(prepared)
+    }
+}
+
+impl From<Call> for CallInput {
+    fn from(call: Call) -> CallInput {
+        CallInput::Unprepared(call)
     }
 }
 

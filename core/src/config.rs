@@ -33,7 +33,8 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Key naming convention a binding uses in params, results and error field paths.
+/// Key naming convention a binding uses in params, results and error field paths (part of
+/// the binding's `bridge::Codec`, not of a client's config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Naming {
     #[default]
@@ -76,16 +77,12 @@ pub struct Config {
     pub binding: String,
     /// Version of the binding package, sent in the User-Agent.
     pub binding_version: String,
-    pub naming: Naming,
-    /// JS: a JSON number amount is accepted when its text has at most 2 decimals.
-    /// Python: only integer JSON numbers (use Decimal or str for cents).
-    pub float_amounts: bool,
     /// Lets a non-loopback base URL use plain http. Never in production.
     pub dangerously_allow_insecure_http: bool,
 }
 
 impl Config {
-    /// A config with the defaults (30 s per attempt, 2 retries, camelCase, binding `rust`).
+    /// A config with the defaults (30 s per attempt, 2 retries, binding `rust`).
     /// Fails with a validation error naming the field when an input is unusable.
     pub fn new(
         base_url: &str,
@@ -105,8 +102,6 @@ impl Config {
             deadline_ms: None,
             binding: "rust".to_owned(),
             binding_version: crate::VERSION.to_owned(),
-            naming: Naming::Camel,
-            float_amounts: false,
             dangerously_allow_insecure_http: false,
         };
         config.set_base_url(base_url)?;

@@ -17,7 +17,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::auth::TokenDecision;
-use crate::call::{CallKind, CallSpec};
+use crate::call::{CallInput, CallKind, CallSpec};
 use crate::config::MAX_TIMER_MS;
 use crate::error::{Error, ErrorKind};
 use crate::http::{FailureKind, HttpRequest, HttpResponse, Method, Purpose, TransportFailure};
@@ -132,20 +132,29 @@ impl Call {
         }
     }
 
-    /// Every check `Operation::new` makes, without building anything: the bridge calls it so
-    /// a binding reports bad input before it starts an operation.
+    /// Every check `Operation::new` makes on a bare call (a [`crate::call::PreparedCall`] has
+    /// passed them already).
     pub fn validate(&self) -> Result<(), Error> {
-        request::prepare(self)?;
-        if let Some(key) = self.caller_key() {
-            IdempotencyKey::parse(key)?;
-        }
-        Ok(())
+        prepare_parts(self).map(|_| ())
     }
 
     /// Whether the call carries an `X-Idempotency-Key`.
     pub fn takes_idempotency_key(&self) -> bool {
         self.spec().keyed
     }
+}
+
+/// Validates a call and serialises its body, and parses the caller's idempotency key: the
+/// work of [`crate::call::PreparedCall::new`], done once per call.
+pub(crate) fn prepare_parts(
+    call: &Call,
+) -> Result<(Option<Vec<u8>>, Option<IdempotencyKey>), Error> {
+    let body = request::prepare(call)?;
+    let key = match call.caller_key() {
+        Some(given) if call.takes_idempotency_key() => Some(IdempotencyKey::parse(given)?),
+        _ => None,
+    };
+    Ok((body, key))
 }
 
 impl fmt::Debug for Call {
@@ -324,8 +333,24 @@ impl fmt::Debug for Operation {
 }
 
 impl Operation {
-    /// Validation happens here: a bad call never yields a `Send`.
-    pub fn new(call: Call, session: &Session, entropy: [u8; 32], now_ms: u64) -> Operation {
+    /// Takes a [`crate::call::PreparedCall`] (validated and serialised once, by the bridge) or
+    /// a bare [`Call`], validated here: a bad call never yields a `Send`.
+    pub fn new(
+        call: impl Into<CallInput>,
+        session: &Session,
+        entropy: [u8; 32],
+        now_ms: u64,
+    ) -> Operation {
+        let (call, prepared) = match call.into() {
+            CallInput::Prepared(prepared) => {
+                let (call, body, key) = prepared.into_parts();
+                (call, Ok((body, key)))
+            }
+            CallInput::Unprepared(call) => {
+                let prepared = prepare_parts(&call);
+                (call, prepared)
+            }
+        };
         let mut key_bytes = [0u8; 16];
         let mut seed = [0u8; 16];
         key_bytes.copy_from_slice(&entropy[..16]);
@@ -357,18 +382,16 @@ impl Operation {
             result: None,
             call,
         };
-        let prepared = request::prepare(&op.call).and_then(|body| {
-            let key = match (op.call.takes_idempotency_key(), op.call.caller_key()) {
-                (false, _) => None,
-                (true, Some(given)) => Some(IdempotencyKey::parse(given)?),
-                (true, None) => Some(IdempotencyKey::random(key_bytes)),
-            };
-            Ok((body, key))
-        });
         match prepared {
             Ok((body, key)) => {
                 op.body = body;
-                op.idempotency_key = key;
+                op.idempotency_key = match key {
+                    Some(given) => Some(given),
+                    None if op.call.takes_idempotency_key() => {
+                        Some(IdempotencyKey::random(key_bytes))
+                    }
+                    None => None,
+                };
             }
             Err(error) => op.finish(Err(error)),
         }

@@ -2,8 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use connectpsp_core::bridge::{
-    call_from_json, config_from_json, error_to_json, error_to_json_with_naming,
-    idempotency_key_for, outcome_to_json,
+    Codec, call_from_json, config_from_json, error_to_json, error_to_json_with_naming,
+    idempotency_key_for, outcome_to_json, prepare_call,
 };
 use connectpsp_core::config::Naming;
 use connectpsp_core::http::HttpResponse;
@@ -33,7 +33,6 @@ fn parse(text: &str) -> Value {
 #[test]
 fn config_accepts_both_namings_and_refuses_insecure_http() {
     let config = config_from_json(&config_json("snake", false)).unwrap();
-    assert_eq!(config.naming, Naming::Snake);
     assert_eq!(config.base_url(), "http://127.0.0.1:8080");
     assert!(
         config
@@ -71,7 +70,6 @@ fn config_accepts_both_namings_and_refuses_insecure_http() {
 
 #[test]
 fn snake_params_build_a_cash_out_and_errors_name_snake_fields() {
-    let config = config_from_json(&config_json("snake", false)).unwrap();
     let params = json!({
         "amount": "50.00",
         "external_reference": "withdrawal-1",
@@ -79,7 +77,7 @@ fn snake_params_build_a_cash_out_and_errors_name_snake_fields() {
         "payee": {"name": "Maria Silva", "document": "12345678909",
                   "destination": {"type": "PIX", "pix_key_type": "CPF", "pix_key": "12345678909"}}
     });
-    let call = call_from_json("cashOut.create", &params.to_string(), &config).unwrap();
+    let call = call_from_json("cashOut.create", &params.to_string(), Codec::PYTHON).unwrap();
     let Call::CreateCashOut {
         request,
         idempotency_key,
@@ -92,15 +90,15 @@ fn snake_params_build_a_cash_out_and_errors_name_snake_fields() {
 
     let mut bad = params.clone();
     bad["payee"]["document"] = json!("123");
-    let error = call_from_json("cashOut.create", &bad.to_string(), &config).unwrap_err();
+    let error = call_from_json("cashOut.create", &bad.to_string(), Codec::PYTHON).unwrap_err();
     assert_eq!(error.kind, ErrorKind::Validation);
     assert_eq!(error.field.as_deref(), Some("payee.document"));
 
     let mut bad = params.clone();
     bad["external_reference"] = json!("a/b");
-    let error = call_from_json("cashOut.create", &bad.to_string(), &config).unwrap_err();
+    let error = call_from_json("cashOut.create", &bad.to_string(), Codec::PYTHON).unwrap_err();
     assert_eq!(error.field.as_deref(), Some("external_reference"));
-    let out = parse(&error_to_json(&error, &config));
+    let out = parse(&error_to_json(&error, Codec::PYTHON));
     assert_eq!(out["field"], "external_reference");
     assert_eq!(out["class"], "ValidationError");
     assert!(
@@ -118,35 +116,33 @@ fn float_amounts_rule() {
                "payer": {"name": "João", "document": "12345678909"}})
         .to_string()
     };
-    let python = config_from_json(&config_json("snake", false)).unwrap();
-    let js = config_from_json(&config_json("camel", true)).unwrap();
-    let python_float = call_from_json("cashIn.create", &body(json!(150.5)), &python).unwrap_err();
+    let python_float =
+        call_from_json("cashIn.create", &body(json!(150.5)), Codec::PYTHON).unwrap_err();
     assert!(
         python_float.message.contains("Decimal"),
         "{}",
         python_float.message
     );
-    assert!(call_from_json("cashIn.create", &body(json!(150)), &python).is_ok());
-    assert!(call_from_json("cashIn.create", &body(json!("150.50")), &python).is_ok());
+    assert!(call_from_json("cashIn.create", &body(json!(150)), Codec::PYTHON).is_ok());
+    assert!(call_from_json("cashIn.create", &body(json!("150.50")), Codec::PYTHON).is_ok());
     let Call::CreateCashIn { request, .. } =
-        call_from_json("cashIn.create", &body(json!(150.5)), &js).unwrap()
+        call_from_json("cashIn.create", &body(json!(150.5)), Codec::JS).unwrap()
     else {
         panic!()
     };
     assert_eq!(request.amount.centavos(), 15050);
-    let error = call_from_json("cashIn.create", &body(json!(0.1 + 0.2)), &js).unwrap_err();
+    let error = call_from_json("cashIn.create", &body(json!(0.1 + 0.2)), Codec::JS).unwrap_err();
     assert_eq!(error.field.as_deref(), Some("amount"));
 }
 
 #[test]
 fn methods_ids_and_keys() {
-    let config = config_from_json(&config_json("camel", true)).unwrap();
     assert!(matches!(
-        call_from_json("cashIn.get", r#"{"id":"US7B1JQ"}"#, &config).unwrap(),
+        call_from_json("cashIn.get", r#"{"id":"US7B1JQ"}"#, Codec::JS).unwrap(),
         Call::GetCashIn { .. }
     ));
     assert!(matches!(
-        call_from_json("account.balance", "", &config).unwrap(),
+        call_from_json("account.balance", "", Codec::JS).unwrap(),
         Call::GetBalance
     ));
     for (method, params, field) in [
@@ -170,7 +166,7 @@ fn methods_ids_and_keys() {
             "targetAmount",
         ),
     ] {
-        let error = call_from_json(method, params, &config).unwrap_err();
+        let error = call_from_json(method, params, Codec::JS).unwrap_err();
         assert_eq!(
             error.field.as_deref(),
             Some(field),
@@ -181,18 +177,18 @@ fn methods_ids_and_keys() {
         call_from_json(
             "cashIn.refund",
             r#"{"id":"US7B1JQ","reason":"FRAUD"}"#,
-            &config
+            Codec::JS
         )
         .is_ok()
     );
-    assert!(call_from_json("account.rebalance", r#"{"targetAmount":0}"#, &config).is_ok());
+    assert!(call_from_json("account.rebalance", r#"{"targetAmount":0}"#, Codec::JS).is_ok());
 }
 
 #[test]
 fn outcome_json_has_string_amounts_and_caller_keys() {
     let config = config_from_json(&config_json("snake", false)).unwrap();
     let mut session = Session::new(config.clone());
-    let call = call_from_json("cashIn.get", r#"{"id":"US7B1JQ"}"#, &config).unwrap();
+    let call = prepare_call("cashIn.get", r#"{"id":"US7B1JQ"}"#, Codec::PYTHON).unwrap();
     let mut op = Operation::new(call, &session, [3; 32], 0);
     let Step::Send(_) = op.poll(&mut session, 0) else {
         panic!()
@@ -214,7 +210,7 @@ fn outcome_json_has_string_amounts_and_caller_keys() {
     let Step::Done(Ok(outcome)) = op.poll(&mut session, 2) else {
         panic!()
     };
-    let out = parse(&outcome_to_json(&outcome, &config));
+    let out = parse(&outcome_to_json(&outcome, Codec::PYTHON));
     assert_eq!(out["data"]["amount"], "150.50");
     assert_eq!(out["data"]["external_reference"], "order_abc123");
     assert_eq!(out["request_id"], "r1");
@@ -256,4 +252,46 @@ fn deterministic_keys() {
         idempotency_key_for("order-1"),
         idempotency_key_for("order-2")
     );
+}
+
+#[test]
+fn a_prepared_call_carries_its_body_and_the_operation_sends_those_bytes() {
+    let params = json!({
+        "amount": "50.00",
+        "external_reference": "withdrawal-1",
+        "idempotency_key": "key-1",
+        "payee": {"name": "Maria Silva", "document": "12345678909",
+                  "destination": {"type": "PIX", "pix_key_type": "EMAIL", "pix_key": "Maria@Example.com"}}
+    });
+    let prepared = prepare_call("cashOut.create", &params.to_string(), Codec::PYTHON).unwrap();
+    let body: Value = serde_json::from_slice(prepared.body().unwrap()).unwrap();
+    // The wire form: camelCase keys, two-decimal amount, the e-mail key lowercased.
+    assert_eq!(body["externalReference"], "withdrawal-1");
+    assert_eq!(body["payee"]["destination"]["pixKey"], "maria@example.com");
+    assert!(!format!("{prepared:?}").contains("Maria"));
+    let expected = prepared.body().unwrap().to_vec();
+
+    let config = config_from_json(&config_json("snake", false)).unwrap();
+    let mut session = Session::new(config);
+    let mut op = Operation::new(prepared, &session, [3; 32], 0);
+    assert_eq!(op.idempotency_key(), Some("key-1"));
+    let Step::Send(_) = op.poll(&mut session, 0) else {
+        panic!()
+    };
+    op.handle_response(
+        &mut session,
+        HttpResponse::new(200, vec![], r#"{"accessToken":"t","expiresIn":3600}"#),
+        1,
+    );
+    let Step::Send(request) = op.poll(&mut session, 1) else {
+        panic!()
+    };
+    assert_eq!(request.body, expected);
+    assert!(request.url.ends_with("/cash-out"));
+
+    // A bad key is refused when the call is prepared, naming the field in the codec's naming.
+    let mut bad = params.clone();
+    bad["idempotency_key"] = json!("bad key");
+    let error = prepare_call("cashOut.create", &bad.to_string(), Codec::PYTHON).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("idempotency_key"));
 }

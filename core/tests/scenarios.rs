@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use connectpsp_core::Error;
-use connectpsp_core::bridge::{call_from_json, config_from_json};
+use connectpsp_core::bridge::{Codec, call_from_json, config_from_json};
 use connectpsp_core::http::{FailureKind, HttpRequest, HttpResponse, Purpose, TransportFailure};
 use connectpsp_core::operation::{Call, Operation, Outcome, Session, Step};
 use serde_json::{Value, json};
@@ -364,7 +364,7 @@ fn run(name: &str, scenario: &Value) {
         }
         now += spec["clockStepMs"].as_u64().unwrap_or(0);
         let method = spec["method"].as_str().unwrap();
-        let call = call_from_json(method, &spec["params"].to_string(), &config)
+        let call = call_from_json(method, &spec["params"].to_string(), Codec::JS)
             .unwrap_or_else(|e| panic!("{context}: bad params: {e}"));
         let mut entropy = [0u8; 32];
         entropy[0] = i as u8;

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use connectpsp_core::ErrorKind;
-use connectpsp_core::bridge::{config_from_json, webhook_construct_event};
+use connectpsp_core::bridge::{Codec, webhook_construct_event};
 use connectpsp_core::signature::digital_signature;
 use connectpsp_core::webhook::{self, EventData, MAX_BODY_BYTES};
 use serde_json::Value;
@@ -103,15 +103,11 @@ fn bridge_event_json_has_string_amounts_and_dedupe_key() {
         .iter()
         .find(|c| c["name"] == "CASHOUT_FAILED")
         .unwrap();
-    let config = config_from_json(
-        r#"{"baseUrl":"https://x.example","clientId":"1","clientSecret":"s","applicationToken":"a","cryptoToken":"c","naming":"snake"}"#,
-    )
-    .unwrap();
     let json = webhook_construct_event(
         case["body"].as_str().unwrap().as_bytes(),
         case["signature"].as_str().unwrap(),
         key,
-        &config,
+        Codec::PYTHON,
     )
     .unwrap();
     let event: Value = serde_json::from_str(&json).unwrap();

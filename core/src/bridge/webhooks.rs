@@ -1,0 +1,50 @@
+//! Webhooks: verification (key rotation, freshness) and the event as the binding's JSON.
+
+use serde_json::{Map, Value};
+
+use super::Codec;
+use super::naming::{error_in_naming, key_out, keys_out};
+use crate::error::{Error, ErrorKind};
+use crate::money::with_amounts_as_strings;
+use crate::webhook;
+
+/// Verifies and parses a webhook: `{"eventType", "eventAt", "data", "dedupeKey"}` with
+/// amounts as strings (unknown event types keep their raw `data`).
+pub fn webhook_construct_event(
+    payload: &[u8],
+    signature: &str,
+    crypto_token: &str,
+    codec: Codec,
+) -> Result<String, Error> {
+    webhook_verify_event(payload, signature, &[crypto_token], None, codec)
+}
+
+/// [`webhook_construct_event`] with key rotation and freshness: `crypto_tokens` holds the
+/// current token first, then the ones being retired (any may have signed); `freshness`, when
+/// given, refuses an `eventAt` further than its tolerance from its `now_ms`.
+pub fn webhook_verify_event(
+    payload: &[u8],
+    signature: &str,
+    crypto_tokens: &[&str],
+    freshness: Option<webhook::Freshness>,
+    codec: Codec,
+) -> Result<String, Error> {
+    let verify = || {
+        webhook::Verifier::new(crypto_tokens)
+            .with_freshness(freshness)
+            .construct_event(payload, signature)
+    };
+    let event = verify().map_err(|e| error_in_naming(e, codec.naming))?;
+    let naming = codec.naming;
+    let value = with_amounts_as_strings(|| serde_json::to_value(&event))
+        .map_err(|_| Error::new(ErrorKind::Decode, "webhook event could not be re-encoded"))?;
+    let mut out = match keys_out(value, naming) {
+        Value::Object(members) => members,
+        _ => Map::new(),
+    };
+    out.insert(
+        key_out("dedupeKey", naming),
+        Value::String(webhook::dedupe_key(&event)),
+    );
+    Ok(Value::Object(out).to_string())
+}
