@@ -1,8 +1,11 @@
 "use strict";
-// Node entry (require, and import through node.mjs): the nodejs glue of wasm-bindgen loads the
-// .wasm synchronously with fs, so the package is usable as soon as it is required.
+// Node entry (require, and import through node.mjs; Bun loads it too): the nodejs glue of
+// wasm-bindgen loads the .wasm synchronously with fs, so the package is usable as soon as it is
+// required. Requests go through undici's `request` on a keep-alive Agent (the fastest Node
+// client, see ts/http-node.ts); the `fetch` option still overrides it.
 const core = require("./wasm/connectpsp_wasm.cjs");
 const { setRuntime } = require("./cjs/runtime.js");
+const { undiciTransport } = require("./cjs/http-node.js");
 
 // Node 18 has no global `crypto`; its webcrypto has the same getRandomValues.
 const webcrypto =
@@ -10,10 +13,20 @@ const webcrypto =
     ? globalThis.crypto
     : require("node:crypto").webcrypto;
 
+function nodeWithUndici() {
+  if (process.versions.bun !== undefined || typeof globalThis.Deno !== "undefined") return false;
+  const [major, minor, patch] = process.versions.node.split(".").map(Number);
+  return major > 20 || (major === 20 && (minor > 18 || (minor === 18 && patch >= 1)));
+}
+
 setRuntime({
   core,
   isBrowser: false,
   flavour: "node",
+  // undici is loaded on the first client, not at require: the offline helpers (pix, webhooks)
+  // never pay for it. Bun and Deno load this entry too but have a native fetch of their own;
+  // Node before 20.18.1 (undici 7's floor; 18 is past its end of life) keeps the global fetch.
+  transport: nodeWithUndici() ? () => undiciTransport(require("undici")) : undefined,
   randomBytes(length) {
     const bytes = new Uint8Array(length);
     webcrypto.getRandomValues(bytes);

@@ -1,7 +1,7 @@
 //! WebAssembly exports of the ConnectPSP core for the npm package `connectpsp`.
 //!
 //! Two small classes over the core's driver and a few free functions over `bridge`; the JS layer
-//! (bindings-wasm/ts) performs the I/O the core asks for with `fetch`. Everything crosses the
+//! (bindings-wasm/ts) performs the I/O the core asks for (undici on Node, `fetch` elsewhere). Everything crosses the
 //! boundary as strings, bytes and plain objects. A failing export throws the core's
 //! `error_to_json` text (a string), which the JS layer turns into the matching Error subclass.
 //!
@@ -122,6 +122,13 @@ impl WasmOperation {
             session: Rc::clone(&session.session),
             config,
         })
+    }
+
+    /// The `X-Idempotency-Key` every attempt sends (none for calls that carry no key): what an
+    /// abandoned call reports so its caller can re-submit.
+    #[wasm_bindgen(getter, js_name = idempotencyKey)]
+    pub fn idempotency_key(&self) -> Option<String> {
+        self.operation.idempotency_key().map(str::to_owned)
     }
 
     /// The next step: `{type: "send", method, url, headers: [name, value, …], body, timeoutMs,

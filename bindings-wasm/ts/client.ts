@@ -3,7 +3,9 @@
 
 import { ConnectPSPError, toSdkError, ValidationError } from "./errors.js";
 import { runtime, type CoreSession } from "./runtime.js";
-import { drive, TokenSignal, type DriverContext, type FetchFunction } from "./transport.js";
+import { drive, TokenSignal, type DriverContext } from "./driver.js";
+import type { Transport } from "./http.js";
+import { fetchTransport, type FetchFunction } from "./http-fetch.js";
 import type {
   Balance,
   CallOptions,
@@ -13,6 +15,7 @@ import type {
   CreateCashInParams,
   CreateCashOutParams,
   HeadersLike,
+  Logger,
   OpenFinanceCashIn,
   OpenFinanceParams,
   QrCodeCashIn,
@@ -31,7 +34,14 @@ const STAGING = "https://api.homologacao.connectpsp.com";
 
 // Options the JS layer consumes itself; everything else goes to the core, which rejects what it
 // does not know.
-const JS_ONLY_OPTIONS = new Set(["fetch", "dangerouslyAllowBrowser"]);
+const JS_ONLY_OPTIONS = new Set(["fetch", "dangerouslyAllowBrowser", "logger"]);
+
+// Without a `logger` option, warnings (an abandoned money-moving call) still reach the console,
+// as Python's warnings reach stderr; the per-attempt lines (debug/info) go nowhere.
+const DEFAULT_LOGGER: Logger = {
+  warn: (message: string, ...rest: unknown[]) => console.warn(message, ...rest),
+  error: (message: string, ...rest: unknown[]) => console.error(message, ...rest),
+};
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 
@@ -42,7 +52,7 @@ export interface CashInResource {
   create(params: CreateCashInParams & { openFinance: OpenFinanceParams }, options?: CallOptions): Promise<WithResponse<OpenFinanceCashIn>>;
   create(params: CreateCashInParams, options?: CallOptions): Promise<WithResponse<CashIn>>;
   /** GET /cash-in/{id}: id is the transactionId, internalCode or endToEndId. */
-  get(id: string): Promise<WithResponse<CashIn>>;
+  get(id: string, options?: CallOptions): Promise<WithResponse<CashIn>>;
   /** POST /cash-in/{id}/refund: full refund of a PAID cash-in. */
   refund(id: string, params: RefundCashInParams, options?: CallOptions): Promise<WithResponse<CashIn>>;
 }
@@ -51,14 +61,14 @@ export interface CashOutResource {
   /** POST /cash-out: pay out to a PIX key or a bank account (answered PROCESSING). */
   create(params: CreateCashOutParams, options?: CallOptions): Promise<WithResponse<CashOut>>;
   /** GET /cash-out/{id}. */
-  get(id: string): Promise<WithResponse<CashOut>>;
+  get(id: string, options?: CallOptions): Promise<WithResponse<CashOut>>;
 }
 
 export interface AccountResource {
   /** GET /account/balance. */
-  balance(): Promise<WithResponse<Balance>>;
+  balance(options?: CallOptions): Promise<WithResponse<Balance>>;
   /** POST /account/rebalance: align the transactional balance with a target. */
-  rebalance(params: RebalanceParams): Promise<WithResponse<RebalanceResult>>;
+  rebalance(params: RebalanceParams, options?: CallOptions): Promise<WithResponse<RebalanceResult>>;
 }
 
 export interface ClientWebhooks {
@@ -83,6 +93,7 @@ export class ConnectPSP {
   // Private fields: invisible to JSON.stringify, util.inspect and Object.keys, and the secrets
   // themselves live only inside the core's session.
   #session: CoreSession;
+  #transport: Transport;
   #closed = false;
 
   constructor(options: ConnectPSPOptions) {
@@ -119,13 +130,19 @@ export class ConnectPSP {
     this.#session = session;
     this.baseUrl = session.baseUrl;
 
-    const fetchFn = resolveFetch(options.fetch);
-    const ctx: DriverContext = { session, fetch: fetchFn, tokenSignal: new TokenSignal() };
-    const call = async <T>(method: string, params: object): Promise<WithResponse<T>> => {
+    this.#transport = resolveTransport(options.fetch);
+    const ctx: DriverContext = {
+      session,
+      transport: this.#transport,
+      tokenSignal: new TokenSignal(),
+      logger: resolveLogger(options.logger),
+    };
+    const call = async <T>(method: string, params: object, options?: CallOptions): Promise<WithResponse<T>> => {
       if (this.#closed) {
         throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
       }
-      const { data, response } = await drive(ctx, method, params).catch((error: unknown) => {
+      const signal = callSignal(options);
+      const { data, response } = await drive(ctx, method, params, { signal }).catch((error: unknown) => {
         rememberCall(error, this, method, params, call); // for client.resubmit(error)
         throw error;
       });
@@ -139,19 +156,20 @@ export class ConnectPSP {
     this.cashIn = Object.freeze({
       // One implementation behind the overloads: which shape comes back is the API's answer.
       create: ((params: CreateCashInParams, options?: CallOptions) =>
-        call<CashIn>("cashIn.create", withKey(params, options))) as CashInResource["create"],
-      get: (id: string) => call<CashIn>("cashIn.get", { id }),
+        call<CashIn>("cashIn.create", withKey(params, options), options)) as CashInResource["create"],
+      get: (id: string, options?: CallOptions) => call<CashIn>("cashIn.get", withKey({ id }, options), options),
       refund: (id: string, params: RefundCashInParams, options?: CallOptions) =>
-        call<CashIn>("cashIn.refund", withKey({ ...params, id }, options)),
+        call<CashIn>("cashIn.refund", withKey({ ...params, id }, options), options),
     });
     this.cashOut = Object.freeze({
       create: (params: CreateCashOutParams, options?: CallOptions) =>
-        call<CashOut>("cashOut.create", withKey(params, options)),
-      get: (id: string) => call<CashOut>("cashOut.get", { id }),
+        call<CashOut>("cashOut.create", withKey(params, options), options),
+      get: (id: string, options?: CallOptions) => call<CashOut>("cashOut.get", withKey({ id }, options), options),
     });
     this.account = Object.freeze({
-      balance: () => call<Balance>("account.balance", {}),
-      rebalance: (params: RebalanceParams) => call<RebalanceResult>("account.rebalance", params),
+      balance: (options?: CallOptions) => call<Balance>("account.balance", withKey({}, options), options),
+      rebalance: (params: RebalanceParams, options?: CallOptions) =>
+        call<RebalanceResult>("account.rebalance", withKey(params, options), options),
     });
     this.webhooks = Object.freeze({
       constructEvent: (rawBody: string | Uint8Array | ArrayBuffer, headers: HeadersLike): WebhookEvent => {
@@ -176,11 +194,13 @@ export class ConnectPSP {
     return resubmitCall<WithResponse<T>>(this, error);
   }
 
-  /** Releases the WebAssembly memory of this client now rather than at garbage collection. */
-  close(): void {
-    if (this.#closed) return;
+  /** Closes the client's pooled connections and releases its WebAssembly memory now rather
+   * than at garbage collection. Calls started afterwards reject. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#closed = true;
     this.#session.free();
+    return this.#transport.close().catch(() => undefined);
   }
 
   toString(): string {
@@ -196,13 +216,42 @@ export class ConnectPSP {
   }
 }
 
-function resolveFetch(custom: unknown): FetchFunction {
+/** The `signal` of a call's options, checked: anything else would never cancel the call. */
+function callSignal(options: CallOptions | undefined): AbortSignal | undefined {
+  const signal: unknown = options?.signal;
+  if (signal === undefined || signal === null) return undefined;
+  if (typeof signal !== "object" || typeof (signal as AbortSignal).addEventListener !== "function" || !("aborted" in signal)) {
+    throw new ValidationError("signal: must be an AbortSignal", { kind: "validation", code: "VALIDATION_ERROR", field: "signal" });
+  }
+  return signal as AbortSignal;
+}
+
+function resolveLogger(logger: unknown): Logger | null {
+  if (logger === undefined) return DEFAULT_LOGGER;
+  if (logger === null) return null;
+  if (typeof logger !== "object" && typeof logger !== "function") {
+    throw new ValidationError("logger: must be a console-compatible object (debug/info/warn/error) or null", {
+      kind: "validation",
+      code: "VALIDATION_ERROR",
+      field: "logger",
+    });
+  }
+  return logger as Logger;
+}
+
+/** The caller's `fetch`, else the runtime's own client (Node: undici), else the global fetch. */
+function resolveTransport(custom: unknown): Transport {
   if (custom !== undefined && custom !== null) {
     if (typeof custom !== "function") {
       throw new ValidationError("fetch: must be a function", { kind: "validation", code: "VALIDATION_ERROR", field: "fetch" });
     }
-    return custom as FetchFunction;
+    return fetchTransport(custom as FetchFunction);
   }
+  const own = runtime().transport;
+  return own !== undefined ? own() : fetchTransport(globalFetch());
+}
+
+function globalFetch(): FetchFunction {
   if (typeof globalThis.fetch !== "function") {
     throw new ValidationError("this runtime has no global fetch: pass one in the `fetch` option", {
       kind: "validation",

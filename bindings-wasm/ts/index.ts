@@ -3,6 +3,7 @@
 export { ConnectPSP } from "./client.js";
 export type { AccountResource, CashInResource, CashOutResource, ClientWebhooks } from "./client.js";
 export {
+  AbortError,
   AuthenticationError,
   BusinessRuleError,
   ConflictError,

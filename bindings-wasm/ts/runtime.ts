@@ -3,6 +3,7 @@
 // layer lets one compiled layer serve Node, browsers and edge runtimes.
 
 import { ConnectPSPError } from "./errors.js";
+import type { Transport } from "./http.js";
 
 /** One step of the core's state machine, as the wasm glue hands it to JS. */
 export type CoreStep =
@@ -29,6 +30,8 @@ export interface CoreSession {
 }
 
 export interface CoreOperation {
+  /** The X-Idempotency-Key every attempt sends (undefined for calls without one). */
+  readonly idempotencyKey: string | undefined;
   poll(nowMs: number): CoreStep;
   handleResponse(status: number, headers: string[], body: Uint8Array, nowMs: number): void;
   handleFailure(kind: "connect" | "timeout" | "io", requestSent: boolean, message: string, nowMs: number): void;
@@ -64,6 +67,8 @@ export interface Runtime {
   isBrowser: boolean;
   /** "node", "web" or "edge": which entry point loaded the package (for the User-Agent). */
   flavour: string;
+  /** The runtime's own HTTP client (Node: undici), one per client; absent: the global fetch. */
+  transport?: () => Transport;
 }
 
 let current: Runtime | undefined;

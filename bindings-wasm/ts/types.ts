@@ -35,8 +35,14 @@ export interface ConnectPSPOptions {
   maxRetries?: number;
   /** Budget of a whole call across attempts and waits (default `timeoutMs * (maxRetries + 1)`). */
   deadlineMs?: number;
-  /** A `fetch` to use instead of the global one (for proxies, tracing or tests). */
+  /** A `fetch` to use instead of the package's HTTP client (Node: undici; elsewhere the global
+   * `fetch`), for proxies, tracing or tests. */
   fetch?: FetchLike;
+  /** Where log lines go: any console-compatible object (`console`, pino, winston). One line per
+   * HTTP attempt (`debug` when answered below 400, `info` otherwise) and a `warn` when a
+   * money-moving call is abandoned after its request may have been sent. Default: `warn` and
+   * `error` to the console, nothing else; `null`: silent. Never a secret, a body or a document. */
+  logger?: Logger | null;
   /** Constructing a client with secrets in a browser exposes them to every visitor of the
    * page; it throws unless this is true. */
   dangerouslyAllowBrowser?: boolean;
@@ -44,10 +50,20 @@ export interface ConnectPSPOptions {
   dangerouslyAllowInsecureHttp?: boolean;
 }
 
+/** A console-compatible logger: every method is optional. */
+export interface Logger {
+  debug?(message: string, ...rest: unknown[]): void;
+  info?(message: string, ...rest: unknown[]): void;
+  warn?(message: string, ...rest: unknown[]): void;
+  error?(message: string, ...rest: unknown[]): void;
+}
+
 /** Options of one call. */
 export interface CallOptions {
   /** Re-submit a call whose outcome is unknown with the key from the error, never a new one. */
   idempotencyKey?: string;
+  /** Cancels the call: it rejects with an AbortError (check its `outcomeUnknown`). */
+  signal?: AbortSignal;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,6 +267,9 @@ export interface ResponseInfo {
   idempotencyKey: string | null;
   /** HTTP attempts made for this call, token exchanges excluded. */
   attempts: number;
+  /** True when the API answered `Idempotent-Replayed: true`: this is the stored answer of an
+   * earlier request with the same idempotency key (found the original), not a new transaction. */
+  replayed: boolean;
   /** The response body as received. */
   rawBody: string;
 }

@@ -1,6 +1,7 @@
 // Compile-time checks of the public types (tsc --strict --noEmit, run by `make test-js`).
 // Lines marked @ts-expect-error must fail to compile: they prove the types reject misuse.
 import {
+  AbortError,
   ConnectPSP,
   ConnectPSPError,
   ConnectionError,
@@ -11,7 +12,9 @@ import {
   idempotencyKeyFor,
   pix,
   webhooks,
+  type CallOptions,
   type CashIn,
+  type Logger,
   type CashOut,
   type CreateCashOutParams,
   type Destination,
@@ -113,6 +116,33 @@ export async function quickstart(): Promise<void> {
       void status;
     }
   }
+}
+
+export async function perCall(client: ConnectPSP, payout: CreateCashOutParams): Promise<void> {
+  const controller = new AbortController();
+  const options: CallOptions = { signal: controller.signal, idempotencyKey: idempotencyKeyFor("wd-44") };
+  try {
+    const out = await client.cashOut.create(payout, options);
+    const replayed: boolean = out.response.replayed;
+    void replayed;
+    await client.cashOut.get(out.transactionId, { signal: AbortSignal.timeout(5_000) });
+    await client.account.balance({ signal: controller.signal });
+  } catch (error) {
+    if (error instanceof AbortError) {
+      const unknown: boolean = error.outcomeUnknown;
+      const key: string | null = error.idempotencyKey;
+      const c: ConnectPSPError = error;
+      void [unknown, key, c];
+    }
+  }
+  // @ts-expect-error a signal is an AbortSignal
+  await client.account.balance({ signal: "stop" });
+  const logger: Logger = console;
+  const quiet = new ConnectPSP({ clientId: "a", clientSecret: "b", applicationToken: "c", cryptoToken: "d", logger });
+  const silent = new ConnectPSP({ clientId: "a", clientSecret: "b", applicationToken: "c", cryptoToken: "d", logger: null });
+  const closed: Promise<void> = quiet.close();
+  await closed;
+  void silent;
 }
 
 export function receive(body: string, headers: Record<string, string>, cryptoToken: string): void {
