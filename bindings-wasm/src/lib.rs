@@ -1,9 +1,10 @@
 //! WebAssembly exports of the ConnectPSP core for the npm package `connectpsp`.
 //!
 //! Two small classes over the core's driver and a few free functions over `bridge`; the JS layer
-//! (bindings-wasm/ts) performs the I/O the core asks for (undici on Node, `fetch` elsewhere). Everything crosses the
-//! boundary as strings, bytes and plain objects. A failing export throws the core's
-//! `error_to_json` text (a string), which the JS layer turns into the matching Error subclass.
+//! (bindings-wasm/ts) performs the I/O the core asks for (undici on Node, `fetch` elsewhere).
+//! Everything crosses the boundary as strings, bytes and plain objects (steps and outcomes built
+//! by serde-wasm-bindgen). A failing export throws the core's `error_to_json` text (a string),
+//! which the JS layer turns into the matching Error subclass.
 //!
 //! Sharing: `Rc<RefCell<Session>>`. JS is single-threaded and every borrow below ends before the
 //! export returns (the awaits are all on the JS side), so a borrow can never be held across I/O.
@@ -16,8 +17,9 @@ use connectpsp_core::Error;
 use connectpsp_core::bridge;
 use connectpsp_core::config::{Config, Naming, PRODUCTION_URL};
 use connectpsp_core::http::{FailureKind, HttpResponse, Purpose, TransportFailure};
-use connectpsp_core::operation::{Operation, Session, Step};
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use connectpsp_core::money::with_amounts_as_strings;
+use connectpsp_core::operation::{Operation, Reply, Session, Step};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// The error as the JS layer expects it: the core's JSON description, thrown as a string.
@@ -42,16 +44,6 @@ fn ms(now_ms: f64) -> u64 {
     } else {
         0
     }
-}
-
-/// A plain JS object `{key: value, …}`.
-fn object(fields: &[(&str, JsValue)]) -> JsValue {
-    let obj = Object::new();
-    for (key, value) in fields {
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&obj, &JsValue::from_str(key), value);
-    }
-    obj.into()
 }
 
 /// One client's shared state: the config and the token.
@@ -131,60 +123,82 @@ impl WasmOperation {
         self.operation.idempotency_key().map(str::to_owned)
     }
 
-    /// The next step: `{type: "send", method, url, headers: [name, value, …], body, timeoutMs,
-    /// purpose}`, `{type: "sleep", ms}`, `{type: "awaitToken", ms}` or
-    /// `{type: "done", ok, json}` (json: the outcome or the error, as the bridge writes them).
+    /// The next step, built by serde-wasm-bindgen: `{type: "send", method, url, headers:
+    /// [name, value, …], body, timeoutMs, purpose}`, `{type: "sleep", ms}`,
+    /// `{type: "awaitToken", ms}`, `{type: "done", ok: true, data, status, requestId,
+    /// idempotencyKey, attempts, replayed, raw}` (amounts as decimal strings) or
+    /// `{type: "done", ok: false, json}` (the error as the bridge writes it: errors are rare, and
+    /// JSON text keeps one error shape for both bindings). Measured against the whole step as
+    /// text (`bench/js/scenario.mjs core`, bench/README.md): no slower, and no JSON.parse in JS.
     pub fn poll(&mut self, now_ms: f64) -> JsValue {
         let step = self
             .operation
             .poll(&mut self.session.borrow_mut(), ms(now_ms));
-        match step {
-            Step::Send(request) => {
-                let headers = Array::new();
-                for (name, value) in &request.headers {
-                    headers.push(&JsValue::from_str(name));
-                    headers.push(&JsValue::from_str(value));
-                }
-                let purpose = match request.purpose {
+        // JSON-compatible (null for None, objects for maps), but bytes as a Uint8Array.
+        let serializer =
+            serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false);
+        let value = match step {
+            Step::Send(request) => SendStep {
+                r#type: "send",
+                method: request.method.as_str(),
+                url: &request.url,
+                headers: request
+                    .headers
+                    .iter()
+                    .flat_map(|(name, value)| [name.as_str(), value.as_str()])
+                    .collect(),
+                body: &request.body,
+                timeout_ms: request.timeout_ms,
+                purpose: match request.purpose {
                     Purpose::Token => "token",
                     Purpose::Api => "api",
-                };
-                object(&[
-                    ("type", "send".into()),
-                    ("method", request.method.as_str().into()),
-                    ("url", request.url.as_str().into()),
-                    ("headers", headers.into()),
-                    ("body", Uint8Array::from(request.body.as_slice()).into()),
-                    ("timeoutMs", (request.timeout_ms as f64).into()),
-                    ("purpose", purpose.into()),
-                ])
+                },
             }
-            Step::Sleep { ms } => object(&[("type", "sleep".into()), ("ms", (ms as f64).into())]),
-            Step::AwaitToken { max_wait_ms } => object(&[
-                ("type", "awaitToken".into()),
-                ("ms", (max_wait_ms as f64).into()),
-            ]),
-            Step::Done(result) => {
-                let (ok, json) = match result {
-                    Ok(outcome) => (true, bridge::outcome_to_json(&outcome, &self.config)),
-                    Err(error) => (false, bridge::error_to_json(&error, &self.config)),
-                };
-                object(&[
-                    ("type", "done".into()),
-                    ("ok", ok.into()),
-                    ("json", json.into()),
-                ])
+            .serialize(&serializer),
+            Step::Sleep { ms } => Wait {
+                r#type: "sleep",
+                ms,
             }
-        }
+            .serialize(&serializer),
+            Step::AwaitToken { max_wait_ms } => Wait {
+                r#type: "awaitToken",
+                ms: max_wait_ms,
+            }
+            .serialize(&serializer),
+            Step::Done(Ok(outcome)) => with_amounts_as_strings(|| {
+                DoneOk {
+                    r#type: "done",
+                    ok: true,
+                    data: &outcome.reply,
+                    status: outcome.status,
+                    request_id: outcome.request_id.as_deref(),
+                    idempotency_key: outcome.idempotency_key.as_deref(),
+                    attempts: outcome.attempts,
+                    replayed: outcome.replayed,
+                    raw: &outcome.raw,
+                }
+                .serialize(&serializer)
+            }),
+            Step::Done(Err(error)) => DoneErr {
+                r#type: "done",
+                ok: false,
+                json: bridge::error_to_json(&error, &self.config),
+            }
+            .serialize(&serializer),
+        };
+        // Serialising plain structs of strings and numbers into JS values cannot fail; should
+        // it ever, the JS loop reports an internal error instead of sending anything.
+        value.unwrap_or(JsValue::NULL)
     }
 
-    /// The answer to the last `send`: headers flattened as `[name, value, …]`.
+    /// The answer to the last `send`: headers as one string, `name\nvalue\nname\nvalue…`
+    /// (one crossing instead of one per string; HTTP header names and values hold no newline).
     #[wasm_bindgen(js_name = handleResponse)]
-    pub fn handle_response(&mut self, status: u16, headers: Vec<String>, body: &[u8], now_ms: f64) {
-        let mut pairs = Vec::with_capacity(headers.len() / 2);
-        let mut iter = headers.into_iter();
+    pub fn handle_response(&mut self, status: u16, headers: &str, body: &[u8], now_ms: f64) {
+        let mut pairs = Vec::with_capacity(8);
+        let mut iter = headers.split('\n');
         while let (Some(name), Some(value)) = (iter.next(), iter.next()) {
-            pairs.push((name, value));
+            pairs.push((name.to_owned(), value.to_owned()));
         }
         let response = HttpResponse::new(status, pairs, body);
         self.operation
@@ -214,6 +228,54 @@ impl Drop for WasmOperation {
             self.operation.release(&mut session);
         }
     }
+}
+
+/// The shapes `poll` hands to JS (see `CoreStep` in ts/runtime.ts).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SendStep<'a> {
+    r#type: &'static str,
+    method: &'static str,
+    url: &'a str,
+    /// Flattened pairs: name, value, name, value…
+    headers: Vec<&'a str>,
+    #[serde(serialize_with = "as_uint8_array")]
+    body: &'a [u8],
+    timeout_ms: u64,
+    purpose: &'static str,
+}
+
+#[derive(Serialize)]
+struct Wait {
+    r#type: &'static str,
+    ms: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DoneOk<'a> {
+    r#type: &'static str,
+    ok: bool,
+    data: &'a Reply,
+    status: u16,
+    request_id: Option<&'a str>,
+    idempotency_key: Option<&'a str>,
+    attempts: u32,
+    replayed: bool,
+    raw: &'a str,
+}
+
+#[derive(Serialize)]
+struct DoneErr {
+    r#type: &'static str,
+    ok: bool,
+    json: String,
+}
+
+/// serde-wasm-bindgen writes bytes as a Uint8Array (a `&[u8]` field alone would be an array
+/// of numbers).
+fn as_uint8_array<S: serde::Serializer>(bytes: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bytes(bytes)
 }
 
 /// Verifies a webhook body against its X-Connect-Signature and returns the event JSON.

@@ -83,19 +83,26 @@ export interface CallResult {
   response: ResponseInfo;
 }
 
-interface OutcomeJson {
-  data: unknown;
-  status: number;
-  requestId?: string | null;
-  idempotencyKey?: string | null;
-  attempts?: number;
-  replayed?: boolean;
-  raw?: string;
+// Random bytes for the core (idempotency key and retry jitter, 32 per call) are drawn from a
+// pool refilled 4 KiB at a time: one getRandomValues per 128 calls instead of one per call,
+// which profiling showed at about a tenth of the core's own time per payout.
+const POOL_BYTES = 4096;
+let pool: Uint8Array = new Uint8Array(0);
+let poolAt = POOL_BYTES;
+
+function entropy(): Uint8Array {
+  if (poolAt + 32 > pool.length) {
+    pool = runtime().randomBytes(POOL_BYTES);
+    poolAt = 0;
+  }
+  const bytes = pool.subarray(poolAt, poolAt + 32);
+  poolAt += 32;
+  return bytes;
 }
 
 /** Runs one API call (`"cashIn.create"`, …) to completion. */
 export async function drive(ctx: DriverContext, method: string, params: object, options?: DriveOptions): Promise<CallResult> {
-  const { core, randomBytes } = runtime();
+  const { core } = runtime();
   let paramsJson: string;
   try {
     paramsJson = JSON.stringify(params ?? {});
@@ -108,7 +115,7 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
   }
   let op: CoreOperation | undefined;
   try {
-    op = new core.WasmOperation(ctx.session, method, paramsJson, randomBytes(32), monotonicNow());
+    op = new core.WasmOperation(ctx.session, method, paramsJson, entropy(), monotonicNow());
   } catch (error) {
     throw toSdkError(error);
   }
@@ -171,7 +178,17 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
           break;
         case "done":
           if (!step.ok) throw errorFromCoreJson(step.json);
-          return toCallResult(step.json);
+          return {
+            data: step.data,
+            response: {
+              status: step.status,
+              requestId: step.requestId ?? null,
+              idempotencyKey: step.idempotencyKey ?? null,
+              attempts: step.attempts,
+              replayed: step.replayed === true,
+              rawBody: step.raw,
+            },
+          };
         default:
           throw new ConnectPSPError("internal SDK error: unknown step from the core", { kind: "internal" });
       }
@@ -188,7 +205,7 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
 
 function report(op: CoreOperation, result: AttemptResult, now: number): void {
   if (result.ok) {
-    op.handleResponse(result.status, result.headers, result.body, now);
+    op.handleResponse(result.status, result.headers.join("\n"), result.body, now);
   } else {
     op.handleFailure(result.kind === "cancelled" ? "io" : result.kind, result.requestSent, result.message, now);
   }
@@ -257,19 +274,4 @@ function logAttempt(logger: Logger, step: SendStep, result: AttemptResult, elaps
 function pathOf(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   return start < 0 ? "/" : url.slice(start);
-}
-
-function toCallResult(json: string): CallResult {
-  const outcome = JSON.parse(json) as OutcomeJson;
-  return {
-    data: outcome.data,
-    response: {
-      status: outcome.status,
-      requestId: outcome.requestId ?? null,
-      idempotencyKey: outcome.idempotencyKey ?? null,
-      attempts: outcome.attempts ?? 1,
-      replayed: outcome.replayed === true,
-      rawBody: outcome.raw ?? "",
-    },
-  };
 }

@@ -19,7 +19,19 @@ export type CoreStep =
     }
   | { type: "sleep"; ms: number }
   | { type: "awaitToken"; ms: number }
-  | { type: "done"; ok: boolean; json: string };
+  | {
+      type: "done";
+      ok: true;
+      /** The typed reply, amounts as decimal strings. */
+      data: unknown;
+      status: number;
+      requestId: string | null;
+      idempotencyKey: string | null;
+      attempts: number;
+      replayed: boolean;
+      raw: string;
+    }
+  | { type: "done"; ok: false; /** The error as the core's bridge writes it. */ json: string };
 
 export interface CoreSession {
   /** The base URL the core settled on (staging unless production or a URL was given). */
@@ -33,7 +45,8 @@ export interface CoreOperation {
   /** The X-Idempotency-Key every attempt sends (undefined for calls without one). */
   readonly idempotencyKey: string | undefined;
   poll(nowMs: number): CoreStep;
-  handleResponse(status: number, headers: string[], body: Uint8Array, nowMs: number): void;
+  /** `headers`: `name\nvalue\nname\nvalue…` (one string: one crossing). */
+  handleResponse(status: number, headers: string, body: Uint8Array, nowMs: number): void;
   handleFailure(kind: "connect" | "timeout" | "io", requestSent: boolean, message: string, nowMs: number): void;
   free(): void;
 }
