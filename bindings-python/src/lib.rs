@@ -4,7 +4,9 @@
 //! requests with reqwest on one tokio runtime, bridges to asyncio, and raises the Python
 //! exception classes of `connectpsp/_errors.py`. See docs/architecture.md §2–§4.
 
+use connectpsp_core::facts::{self, Fact};
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
 mod asyncio_bridge;
 mod client;
@@ -18,7 +20,15 @@ mod transport;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
-    m.add("CORE_VERSION", connectpsp_core::VERSION)?;
+    // The core's facts (URLs, header names, defaults, caps, CORE_VERSION, …) as module
+    // attributes, so the Python layer reads them instead of copying them.
+    for (name, fact) in facts::ALL {
+        match fact {
+            Fact::Text(text) => m.add(*name, *text)?,
+            Fact::Number(number) => m.add(*name, *number)?,
+            Fact::List(items) => m.add(*name, PyTuple::new(m.py(), *items)?)?,
+        }
+    }
     m.add_class::<client::NativeClient>()?;
     m.add_class::<sandbox::NativeSandbox>()?;
     m.add_function(wrap_pyfunction!(toolkit::webhook_construct_event, m)?)?;
@@ -30,6 +40,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(toolkit::pix_is_valid_cpf, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::pix_is_valid_cnpj, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::mask_pix_key, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::pix_detect_key_type, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::pix_normalize_document, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::pix_format_document, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::pix_qr_svg, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::pix_qr_png, m)?)?;
     let drain = wrap_pyfunction!(asyncio_bridge::_drain, m)?;
     m.add_function(drain.clone())?;
     // Before the interpreter finalises, stop every task that could still call into Python.

@@ -1,22 +1,17 @@
 //! Offline helpers that need no client: webhook verification with an explicit crypto token,
-//! the deterministic idempotency key and the PIX toolkit. All through the core's bridge.
+//! the deterministic idempotency key and the PIX toolkit. All through the core's bridge, with
+//! the Python codec (snake_case, no float amounts): no client config is needed.
 
-use connectpsp_core::bridge;
-use connectpsp_core::config::{Config, Naming};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use connectpsp_core::bridge::{self, Codec};
+use connectpsp_core::config::Naming;
 use connectpsp_core::pix::{self, key::PixKeyType};
+use connectpsp_core::webhook::Freshness;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::errors::to_pyerr;
-
-/// The binding's naming and amount rules, for bridge calls made without a client. The bridge
-/// reads only `naming` and `float_amounts` from it; the placeholders satisfy `Config::new`.
-fn toolkit_config(py: Python<'_>) -> PyResult<Config> {
-    let mut config =
-        Config::new("http://127.0.0.1", "-", "-", "-", "-").map_err(|e| raise(py, &e))?;
-    config.naming = Naming::Snake;
-    config.float_amounts = false;
-    Ok(config)
-}
 
 /// The exception for an error of the toolkit (field paths in snake_case).
 fn raise(py: Python<'_>, error: &connectpsp_core::Error) -> PyErr {
@@ -27,17 +22,45 @@ fn raise(py: Python<'_>, error: &connectpsp_core::Error) -> PyErr {
     )
 }
 
+/// One crypto token, or a list of them (the current one first) during a key rotation.
+#[derive(FromPyObject)]
+pub enum CryptoTokens {
+    One(String),
+    Many(Vec<String>),
+}
+
 /// Verifies `X-Connect-Signature` over the raw body and returns the event as JSON.
+///
+/// `crypto_token`: a str, or a list of str (the new token first) while ConnectPSP switches
+/// keys. `tolerance_ms`: refuse an `eventAt` further than this from `now_ms` (the system clock
+/// when not given); no freshness check when `None`.
 #[pyfunction]
+#[pyo3(signature = (payload, signature, crypto_token, tolerance_ms=None, now_ms=None))]
 pub fn webhook_construct_event(
     py: Python<'_>,
     payload: &[u8],
     signature: &str,
-    crypto_token: &str,
+    crypto_token: CryptoTokens,
+    tolerance_ms: Option<u64>,
+    now_ms: Option<u64>,
 ) -> PyResult<String> {
-    let config = toolkit_config(py)?;
-    bridge::webhook_construct_event(payload, signature, crypto_token, &config)
+    let tokens: Vec<&str> = match &crypto_token {
+        CryptoTokens::One(token) => vec![token.as_str()],
+        CryptoTokens::Many(tokens) => tokens.iter().map(String::as_str).collect(),
+    };
+    let freshness = tolerance_ms.map(|tolerance_ms| Freshness {
+        now_ms: now_ms.unwrap_or_else(wall_clock_ms),
+        tolerance_ms,
+    });
+    bridge::webhook_verify_event(payload, signature, &tokens, freshness, Codec::PYTHON)
         .map_err(|e| raise(py, &e))
+}
+
+fn wall_clock_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// UUID v5 of `reference` under the SDK's namespace (docs/api-decisions.md).
@@ -49,21 +72,56 @@ pub fn idempotency_key_for(reference: &str) -> String {
 /// Decodes a BR Code; JSON with snake_case keys and the amount as a decimal string.
 #[pyfunction]
 pub fn pix_parse_brcode(py: Python<'_>, payload: &str) -> PyResult<String> {
-    let config = toolkit_config(py)?;
-    bridge::pix_parse_brcode(payload, &config).map_err(|e| raise(py, &e))
+    bridge::pix_parse_brcode(payload, Codec::PYTHON).map_err(|e| raise(py, &e))
 }
 
 /// Encodes a static BR Code from snake_case params JSON.
 #[pyfunction]
 pub fn pix_build_brcode(py: Python<'_>, params_json: &str) -> PyResult<String> {
-    let config = toolkit_config(py)?;
-    bridge::pix_build_brcode(params_json, &config).map_err(|e| raise(py, &e))
+    bridge::pix_build_brcode(params_json, Codec::PYTHON).map_err(|e| raise(py, &e))
 }
 
 /// The normalised form of a PIX key, or a `ValidationError`.
 #[pyfunction]
 pub fn pix_validate_key(py: Python<'_>, kind: &str, key: &str) -> PyResult<String> {
     bridge::pix_validate_key(kind, key).map_err(|e| raise(py, &e))
+}
+
+/// The type of a PIX key as typed (masks allowed), as JSON: `{"type", "normalized",
+/// "candidates": [{"type", "normalized"}]}`; `type` is null when ambiguous.
+#[pyfunction]
+pub fn pix_detect_key_type(py: Python<'_>, key: &str) -> PyResult<String> {
+    bridge::pix_detect_key_type(key).map_err(|e| raise(py, &e))
+}
+
+/// `123.456.789-09` → `12345678909` (checked; `ValidationError` on `document`).
+#[pyfunction]
+pub fn pix_normalize_document(py: Python<'_>, document: &str) -> PyResult<String> {
+    bridge::pix_normalize_document(document).map_err(|e| raise(py, &e))
+}
+
+/// `12345678909` → `123.456.789-09` (checked).
+#[pyfunction]
+pub fn pix_format_document(py: Python<'_>, document: &str) -> PyResult<String> {
+    bridge::pix_format_document(document).map_err(|e| raise(py, &e))
+}
+
+/// The QR image of a valid BR Code as SVG text.
+#[pyfunction]
+pub fn pix_qr_svg(py: Python<'_>, code: &str) -> PyResult<String> {
+    bridge::pix_qr_svg(code).map_err(|e| raise(py, &e))
+}
+
+/// The QR image of a valid BR Code as PNG bytes, `module_px` pixels per module (1-32).
+#[pyfunction]
+#[pyo3(signature = (code, module_px=None))]
+pub fn pix_qr_png<'py>(
+    py: Python<'py>,
+    code: &str,
+    module_px: Option<u32>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let png = bridge::pix_qr_png(code, module_px).map_err(|e| raise(py, &e))?;
+    Ok(PyBytes::new(py, &png))
 }
 
 #[pyfunction]

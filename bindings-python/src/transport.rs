@@ -10,7 +10,7 @@ use std::time::Duration;
 use connectpsp_core::http::{FailureKind, HttpRequest, HttpResponse, Method, TransportFailure};
 
 /// Larger answers are refused: the API's largest resource is a few kilobytes.
-pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_BODY_BYTES: usize = connectpsp_core::facts::MAX_RESPONSE_BYTES;
 
 /// A connection pool (per client, per process: see `client.rs`).
 pub fn build_client() -> Result<reqwest::Client, reqwest::Error> {

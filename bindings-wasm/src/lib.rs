@@ -14,27 +14,20 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use connectpsp_core::Error;
-use connectpsp_core::bridge;
-use connectpsp_core::config::{Config, Naming, PRODUCTION_URL};
+use connectpsp_core::bridge::{self, Codec};
+use connectpsp_core::config::{Config, Naming};
+use connectpsp_core::facts::{self, Fact};
 use connectpsp_core::http::{FailureKind, HttpResponse, Purpose, TransportFailure};
 use connectpsp_core::money::with_amounts_as_strings;
-use connectpsp_core::operation::{Operation, Reply, Session, Step};
+use connectpsp_core::operation::{CallOptions, Operation, Reply, Session, Step};
+use connectpsp_core::webhook::Freshness;
+use js_sys::{Array, Object, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// The error as the JS layer expects it: the core's JSON description, thrown as a string.
 fn throw(error: &Error) -> JsValue {
     JsValue::from_str(&bridge::error_to_json_with_naming(error, Naming::Camel))
-}
-
-/// The free functions (webhooks, pix) have no client; the bridge only reads the naming of the
-/// config they get, so this one holds placeholders, never a real credential.
-fn naming_config() -> Result<Config, JsValue> {
-    let mut config =
-        Config::new(PRODUCTION_URL, "js", "unused", "unused", "unused").map_err(|e| throw(&e))?;
-    config.naming = Naming::Camel;
-    config.float_amounts = true;
-    Ok(config)
 }
 
 /// Milliseconds since the epoch from JS (`Date.now()`); NaN and negatives become 0.
@@ -44,6 +37,35 @@ fn ms(now_ms: f64) -> u64 {
     } else {
         0
     }
+}
+
+/// The freshness bound of a webhook check: none without a tolerance; `now` defaults to
+/// `Date.now()`.
+fn freshness(tolerance_ms: Option<f64>, now_ms: Option<f64>) -> Option<Freshness> {
+    tolerance_ms.map(|tolerance| Freshness {
+        now_ms: ms(now_ms.unwrap_or_else(js_sys::Date::now)),
+        tolerance_ms: ms(tolerance),
+    })
+}
+
+/// A string or an array of strings (crypto tokens, the current one first).
+fn strings(value: &JsValue, field: &str) -> Result<Vec<String>, JsValue> {
+    if let Some(one) = value.as_string() {
+        return Ok(vec![one]);
+    }
+    let invalid = || {
+        throw(&Error::validation(
+            field,
+            "must be a string or an array of strings",
+        ))
+    };
+    if !Array::is_array(value) {
+        return Err(invalid());
+    }
+    Array::from(value)
+        .iter()
+        .map(|item| item.as_string().ok_or_else(invalid))
+        .collect()
 }
 
 /// One client's shared state: the config and the token.
@@ -71,14 +93,26 @@ impl WasmSession {
         self.config.base_url().to_owned()
     }
 
-    /// Verifies a webhook with this client's cryptoToken and returns the event JSON.
+    /// Verifies a webhook with this client's cryptoToken (then `olderTokens`, during a key
+    /// rotation) and returns the event JSON; `toleranceMs` bounds the age of `eventAt`
+    /// against `nowMs` (default `Date.now()`).
     #[wasm_bindgen(js_name = constructEvent)]
-    pub fn construct_event(&self, payload: &[u8], signature: &str) -> Result<String, JsValue> {
-        bridge::webhook_construct_event(
+    pub fn construct_event(
+        &self,
+        payload: &[u8],
+        signature: &str,
+        tolerance_ms: Option<f64>,
+        now_ms: Option<f64>,
+        older_tokens: Option<Vec<String>>,
+    ) -> Result<String, JsValue> {
+        let mut tokens = vec![self.config.crypto_token.expose()];
+        tokens.extend(older_tokens.iter().flatten().map(String::as_str));
+        bridge::webhook_verify_event(
             payload,
             signature,
-            self.config.crypto_token.expose(),
-            &self.config,
+            &tokens,
+            freshness(tolerance_ms, now_ms),
+            Codec::of(&self.config),
         )
         .map_err(|e| throw(&e))
     }
@@ -95,20 +129,33 @@ pub struct WasmOperation {
 #[wasm_bindgen]
 impl WasmOperation {
     /// Validates the call (a bad call throws here or ends at the first poll, never sends).
+    /// `timeoutMs`, `deadlineMs`, `maxRetries`: the call's overrides of the client's settings
+    /// (undefined keeps the client's; the core checks them and names a bad one).
     #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         session: &WasmSession,
         method: &str,
         params_json: &str,
         entropy: &[u8],
         now_ms: f64,
+        timeout_ms: Option<f64>,
+        deadline_ms: Option<f64>,
+        max_retries: Option<f64>,
     ) -> Result<WasmOperation, JsValue> {
         let config = Rc::clone(&session.config);
         let call = bridge::call_from_json(method, params_json, &config).map_err(|e| throw(&e))?;
         let entropy: [u8; 32] = entropy
             .try_into()
             .map_err(|_| throw(&Error::validation("entropy", "must be exactly 32 bytes")))?;
-        let operation = Operation::new(call, &session.session.borrow(), entropy, ms(now_ms));
+        let options = CallOptions {
+            timeout_ms: whole("timeoutMs", timeout_ms)?,
+            deadline_ms: whole("deadlineMs", deadline_ms)?,
+            max_retries: whole("maxRetries", max_retries)?
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        };
+        let operation = Operation::new(call, &session.session.borrow(), entropy, ms(now_ms))
+            .with_options(options);
         Ok(WasmOperation {
             operation,
             session: Rc::clone(&session.session),
@@ -121,6 +168,44 @@ impl WasmOperation {
     #[wasm_bindgen(getter, js_name = idempotencyKey)]
     pub fn idempotency_key(&self) -> Option<String> {
         self.operation.idempotency_key().map(str::to_owned)
+    }
+
+    /// Whether abandoning the call now leaves its outcome unknown (a state-changing attempt
+    /// may have been applied, or one is in flight): what an AbortError reports.
+    #[wasm_bindgen(getter, js_name = outcomeUnknownIfAbandoned)]
+    pub fn outcome_unknown_if_abandoned(&self) -> bool {
+        self.operation.outcome_unknown_if_abandoned()
+    }
+
+    /// The core's report of the last HTTP attempt (for events and the log line), or null:
+    /// `{purpose, attempt, method, pathTemplate, idempotencyKey, status, requestId, failure,
+    /// elapsedMs, inFlight, willRetry, outcomeUnknown}`. No body, header value or secret.
+    #[wasm_bindgen(js_name = lastAttempt)]
+    pub fn last_attempt(&self) -> JsValue {
+        let Some(report) = self.operation.last_attempt() else {
+            return JsValue::NULL;
+        };
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        Attempt {
+            purpose: purpose_name(report.purpose),
+            attempt: report.attempt,
+            method: report.method.as_str(),
+            path_template: report.path_template,
+            idempotency_key: report.idempotency_key.as_deref(),
+            status: report.status,
+            request_id: report.request_id.as_deref(),
+            failure: report.failure.map(|kind| match kind {
+                FailureKind::Connect => "connect",
+                FailureKind::Timeout => "timeout",
+                FailureKind::Io => "io",
+            }),
+            elapsed_ms: report.elapsed_ms,
+            in_flight: report.in_flight,
+            will_retry: report.will_retry,
+            outcome_unknown: report.outcome_unknown,
+        }
+        .serialize(&serializer)
+        .unwrap_or(JsValue::NULL)
     }
 
     /// The next step, built by serde-wasm-bindgen: `{type: "send", method, url, headers:
@@ -149,10 +234,7 @@ impl WasmOperation {
                     .collect(),
                 body: &request.body,
                 timeout_ms: request.timeout_ms,
-                purpose: match request.purpose {
-                    Purpose::Token => "token",
-                    Purpose::Api => "api",
-                },
+                purpose: purpose_name(request.purpose),
             }
             .serialize(&serializer),
             Step::Sleep { ms } => Wait {
@@ -272,6 +354,44 @@ struct DoneErr {
     json: String,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Attempt<'a> {
+    purpose: &'static str,
+    attempt: u32,
+    method: &'static str,
+    path_template: &'static str,
+    idempotency_key: Option<&'a str>,
+    status: Option<u16>,
+    request_id: Option<&'a str>,
+    failure: Option<&'static str>,
+    elapsed_ms: u64,
+    in_flight: bool,
+    will_retry: bool,
+    outcome_unknown: bool,
+}
+
+fn purpose_name(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Token => "token",
+        Purpose::Api => "api",
+    }
+}
+
+/// A per-call override from JS: a whole non-negative number (the core checks the range).
+fn whole(field: &str, value: Option<f64>) -> Result<Option<u64>, JsValue> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= u64::MAX as f64 => {
+            Ok(Some(v as u64))
+        }
+        Some(_) => Err(throw(&Error::validation(
+            field,
+            "must be a whole number of milliseconds (or of retries)",
+        ))),
+    }
+}
+
 /// serde-wasm-bindgen writes bytes as a Uint8Array (a `&[u8]` field alone would be an array
 /// of numbers).
 fn as_uint8_array<S: serde::Serializer>(bytes: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
@@ -279,24 +399,65 @@ fn as_uint8_array<S: serde::Serializer>(bytes: &&[u8], serializer: S) -> Result<
 }
 
 /// Verifies a webhook body against its X-Connect-Signature and returns the event JSON.
+/// `cryptoTokens`: one token, or several (the current one first) during a key rotation;
+/// `toleranceMs` bounds the age of `eventAt` against `nowMs` (default `Date.now()`).
 #[wasm_bindgen(js_name = webhookConstructEvent)]
 pub fn webhook_construct_event(
     payload: &[u8],
     signature: &str,
-    crypto_token: &str,
+    #[wasm_bindgen(unchecked_param_type = "string | string[]")] crypto_tokens: JsValue,
+    tolerance_ms: Option<f64>,
+    now_ms: Option<f64>,
 ) -> Result<String, JsValue> {
-    bridge::webhook_construct_event(payload, signature, crypto_token, &naming_config()?)
-        .map_err(|e| throw(&e))
+    let tokens = strings(&crypto_tokens, "cryptoTokens")?;
+    let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    bridge::webhook_verify_event(
+        payload,
+        signature,
+        &tokens,
+        freshness(tolerance_ms, now_ms),
+        Codec::JS,
+    )
+    .map_err(|e| throw(&e))
 }
 
 #[wasm_bindgen(js_name = pixParseBrCode)]
 pub fn pix_parse_br_code(code: &str) -> Result<String, JsValue> {
-    bridge::pix_parse_brcode(code, &naming_config()?).map_err(|e| throw(&e))
+    bridge::pix_parse_brcode(code, Codec::JS).map_err(|e| throw(&e))
 }
 
 #[wasm_bindgen(js_name = pixBuildBrCode)]
 pub fn pix_build_br_code(params_json: &str) -> Result<String, JsValue> {
-    bridge::pix_build_brcode(params_json, &naming_config()?).map_err(|e| throw(&e))
+    bridge::pix_build_brcode(params_json, Codec::JS).map_err(|e| throw(&e))
+}
+
+/// The type of a PIX key as typed (masks allowed), as JSON `{type, normalized, candidates}`;
+/// `type` is null when ambiguous.
+#[wasm_bindgen(js_name = pixDetectKeyType)]
+pub fn pix_detect_key_type(key: &str) -> Result<String, JsValue> {
+    bridge::pix_detect_key_type(key).map_err(|e| throw(&e))
+}
+
+#[wasm_bindgen(js_name = pixNormalizeDocument)]
+pub fn pix_normalize_document(document: &str) -> Result<String, JsValue> {
+    bridge::pix_normalize_document(document).map_err(|e| throw(&e))
+}
+
+#[wasm_bindgen(js_name = pixFormatDocument)]
+pub fn pix_format_document(document: &str) -> Result<String, JsValue> {
+    bridge::pix_format_document(document).map_err(|e| throw(&e))
+}
+
+/// The QR image of a valid BR Code as SVG text.
+#[wasm_bindgen(js_name = pixQrSvg)]
+pub fn pix_qr_svg(code: &str) -> Result<String, JsValue> {
+    bridge::pix_qr_svg(code).map_err(|e| throw(&e))
+}
+
+/// The QR image of a valid BR Code as PNG bytes, `modulePx` pixels per module (1-32, default 8).
+#[wasm_bindgen(js_name = pixQrPng)]
+pub fn pix_qr_png(code: &str, module_px: Option<u32>) -> Result<Vec<u8>, JsValue> {
+    bridge::pix_qr_png(code, module_px).map_err(|e| throw(&e))
 }
 
 #[wasm_bindgen(js_name = pixValidateKey)]
@@ -317,6 +478,27 @@ pub fn pix_is_valid_cnpj(value: &str) -> bool {
 #[wasm_bindgen(js_name = idempotencyKeyFor)]
 pub fn idempotency_key_for(reference: &str) -> String {
     bridge::idempotency_key_for(reference)
+}
+
+/// The core's facts (URLs, header names, defaults, caps, the re-submittable methods, …) as a
+/// frozen object keyed by their UPPER_SNAKE_CASE names, so the TS layer reads them instead of
+/// copying them. Call it lazily (after the entry point loaded the module) and keep the object.
+#[wasm_bindgen(js_name = coreFacts)]
+pub fn core_facts() -> JsValue {
+    let obj = Object::new();
+    for (name, fact) in facts::ALL {
+        let value: JsValue = match fact {
+            Fact::Text(text) => (*text).into(),
+            Fact::Number(number) => (*number as f64).into(),
+            Fact::List(items) => {
+                let list: Array = items.iter().map(|item| JsValue::from_str(item)).collect();
+                Object::freeze(&list).into()
+            }
+        };
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&obj, &JsValue::from_str(name), &value);
+    }
+    Object::freeze(&obj).into()
 }
 
 #[wasm_bindgen(js_name = coreVersion)]

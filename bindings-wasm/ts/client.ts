@@ -2,8 +2,9 @@
 // over as JSON; the core validates them, builds and signs the requests and decides retries.
 
 import { ConnectPSPError, toSdkError, ValidationError } from "./errors.js";
-import { runtime, type CoreSession } from "./runtime.js";
-import { drive, TokenSignal, type DriverContext } from "./driver.js";
+import { facts, runtime, type CoreSession } from "./runtime.js";
+import { drive, TokenSignal, type DriveOptions, type DriverContext } from "./driver.js";
+import { Hooks } from "./hooks.js";
 import type { Transport } from "./http.js";
 import { fetchTransport, type FetchFunction } from "./http-fetch.js";
 import type {
@@ -14,10 +15,13 @@ import type {
   ConnectPSPOptions,
   CreateCashInParams,
   CreateCashOutParams,
+  ConnectPSPEventName,
   HeadersLike,
   Logger,
   OpenFinanceCashIn,
   OpenFinanceParams,
+  RequestListener,
+  ResponseListener,
   QrCodeCashIn,
   RebalanceParams,
   RebalanceResult,
@@ -28,9 +32,6 @@ import type {
 import { rememberCall, resubmitCall } from "./resubmit.js";
 import { VERSION } from "./version.js";
 import { rawBodyBytes, signatureFromHeaders } from "./webhooks.js";
-
-const PRODUCTION = "https://api.connectpsp.com";
-const STAGING = "https://api.homologacao.connectpsp.com";
 
 // Options the JS layer consumes itself; everything else goes to the core, which rejects what it
 // does not know.
@@ -79,8 +80,8 @@ export interface ClientWebhooks {
 
 /** A ConnectPSP API client. Safe to share: concurrent calls share one token. */
 export class ConnectPSP {
-  static readonly PRODUCTION: string = PRODUCTION;
-  static readonly STAGING: string = STAGING;
+  static get PRODUCTION(): string { return facts().PRODUCTION_URL; }
+  static get STAGING(): string { return facts().STAGING_URL; }
   /** The package version. */
   static readonly VERSION: string = VERSION;
 
@@ -94,6 +95,7 @@ export class ConnectPSP {
   // themselves live only inside the core's session.
   #session: CoreSession;
   #transport: Transport;
+  #hooks: Hooks;
   #closed = false;
 
   constructor(options: ConnectPSPOptions) {
@@ -131,18 +133,21 @@ export class ConnectPSP {
     this.baseUrl = session.baseUrl;
 
     this.#transport = resolveTransport(options.fetch);
+    const logger = resolveLogger(options.logger);
+    this.#hooks = new Hooks(() => logger);
     const ctx: DriverContext = {
       session,
       transport: this.#transport,
       tokenSignal: new TokenSignal(),
-      logger: resolveLogger(options.logger),
+      logger,
+      logLines: logger !== null && (typeof logger.debug === "function" || typeof logger.info === "function"),
+      hooks: this.#hooks,
     };
     const call = async <T>(method: string, params: object, options?: CallOptions): Promise<WithResponse<T>> => {
       if (this.#closed) {
         throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
       }
-      const signal = callSignal(options);
-      const { data, response } = await drive(ctx, method, params, { signal }).catch((error: unknown) => {
+      const { data, response } = await drive(ctx, method, params, driveOptions(options)).catch((error: unknown) => {
         rememberCall(error, this, method, params, call); // for client.resubmit(error)
         throw error;
       });
@@ -187,6 +192,25 @@ export class ConnectPSP {
     });
   }
 
+  /** Calls `listener` for every HTTP attempt: "request" before it is sent, "response" after
+   * (status, elapsed ms, request id, whether the SDK will retry, whether the outcome is
+   * unknown). Events carry no body, secret or personal data; a listener that throws is logged
+   * and ignored. Returns the client, for chaining. */
+  on(name: "request", listener: RequestListener): this;
+  on(name: "response", listener: ResponseListener): this;
+  on(name: ConnectPSPEventName, listener: RequestListener | ResponseListener): this {
+    this.#hooks.add(name, listener);
+    return this;
+  }
+
+  /** Removes a listener added with `on`. */
+  off(name: "request", listener: RequestListener): this;
+  off(name: "response", listener: ResponseListener): this;
+  off(name: ConnectPSPEventName, listener: RequestListener | ResponseListener): this {
+    this.#hooks.remove(name, listener);
+    return this;
+  }
+
   /** Sends a failed cashIn.create / cashIn.refund / cashOut.create again, unchanged, with the
    * idempotency key it used: the way to resolve an error whose `outcomeUnknown` is true (the API
    * replays the original answer, or does the work now, once). Never re-send with a new key. */
@@ -216,14 +240,30 @@ export class ConnectPSP {
   }
 }
 
-/** The `signal` of a call's options, checked: anything else would never cancel the call. */
-function callSignal(options: CallOptions | undefined): AbortSignal | undefined {
-  const signal: unknown = options?.signal;
-  if (signal === undefined || signal === null) return undefined;
-  if (typeof signal !== "object" || typeof (signal as AbortSignal).addEventListener !== "function" || !("aborted" in signal)) {
-    throw new ValidationError("signal: must be an AbortSignal", { kind: "validation", code: "VALIDATION_ERROR", field: "signal" });
+/** A call's options for the driver, checked (the core checks the ranges and names a bad one). */
+function driveOptions(options: CallOptions | undefined): DriveOptions | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== "object") {
+    throw new ValidationError("options: expected an object", { kind: "validation", code: "VALIDATION_ERROR", field: "options" });
   }
-  return signal as AbortSignal;
+  const signal: unknown = options.signal;
+  if (signal !== undefined && signal !== null) {
+    if (typeof signal !== "object" || typeof (signal as AbortSignal).addEventListener !== "function" || !("aborted" in signal)) {
+      throw new ValidationError("signal: must be an AbortSignal", { kind: "validation", code: "VALIDATION_ERROR", field: "signal" });
+    }
+  }
+  for (const field of ["timeoutMs", "deadlineMs", "maxRetries"] as const) {
+    const value: unknown = options[field];
+    if (value !== undefined && value !== null && typeof value !== "number") {
+      throw new ValidationError(`${field}: must be a number`, { kind: "validation", code: "VALIDATION_ERROR", field });
+    }
+  }
+  return {
+    signal: (signal ?? undefined) as AbortSignal | undefined,
+    timeoutMs: options.timeoutMs ?? undefined,
+    deadlineMs: options.deadlineMs ?? undefined,
+    maxRetries: options.maxRetries ?? undefined,
+  };
 }
 
 function resolveLogger(logger: unknown): Logger | null {

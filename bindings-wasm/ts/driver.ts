@@ -6,7 +6,8 @@
 
 import { AbortError, ConnectPSPError, errorFromCoreJson, toSdkError, ValidationError } from "./errors.js";
 import { timerMs, type AttemptResult, type SendStep, type Transport } from "./http.js";
-import { runtime, type CoreOperation, type CoreSession } from "./runtime.js";
+import type { Hooks } from "./hooks.js";
+import { runtime, type CoreAttempt, type CoreOperation, type CoreSession } from "./runtime.js";
 import type { Logger, ResponseInfo } from "./types.js";
 
 // A fixed epoch plus the monotonic clock: milliseconds that look like Date.now() (the core
@@ -72,10 +73,17 @@ export interface DriverContext {
   tokenSignal: TokenSignal;
   /** Where the per-attempt lines and the abandoned-call warning go (null: nowhere). */
   logger: Logger | null;
+  /** The logger takes debug or info lines (so each attempt's report is worth reading). */
+  logLines: boolean;
+  /** The client's `request` / `response` listeners. */
+  hooks: Hooks;
 }
 
 export interface DriveOptions {
   signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  deadlineMs?: number | undefined;
+  maxRetries?: number | undefined;
 }
 
 export interface CallResult {
@@ -115,31 +123,39 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
   }
   let op: CoreOperation | undefined;
   try {
-    op = new core.WasmOperation(ctx.session, method, paramsJson, entropy(), monotonicNow());
+    op = new core.WasmOperation(
+      ctx.session,
+      method,
+      paramsJson,
+      entropy(),
+      monotonicNow(),
+      options?.timeoutMs,
+      options?.deadlineMs,
+      options?.maxRetries,
+    );
   } catch (error) {
     throw toSdkError(error);
   }
   const signal = options?.signal ?? undefined;
-  // Whether a money-moving API request may have reached the server (sent, no refusal read):
-  // what an AbortError reports as outcomeUnknown.
-  let mayHaveApplied = false;
-  let apiAttempts = 0;
-  let tokenAttempts = 0;
   const abandon = (): never => {
-    const error = abortError(method, op!.idempotencyKey ?? null, mayHaveApplied, apiAttempts);
-    if (mayHaveApplied) warnAbandoned(ctx.logger, method, error.idempotencyKey);
+    // The core knows whether an attempt of this state-changing call may have been applied
+    // (or is in flight): that is the AbortError's outcomeUnknown.
+    const unknown = op!.outcomeUnknownIfAbandoned;
+    const error = abortError(method, op!.idempotencyKey ?? null, unknown);
+    if (unknown) warnAbandoned(ctx.logger, method, error.idempotencyKey);
     throw error;
   };
+  const watched = ctx.hooks.watched();
+  const callId = watched ? ctx.hooks.nextCallId() : 0;
   try {
     if (signal?.aborted) abandon();
     for (;;) {
       const step = op.poll(monotonicNow());
       switch (step.type) {
         case "send": {
-          const started = monotonicNow();
+          if (watched) ctx.hooks.request(method, callId, op.lastAttempt());
           let result: AttemptResult;
           if (step.purpose === "token") {
-            tokenAttempts++;
             // The token exchange is never cancelled: other calls may be waiting on it. A caller
             // who gives up meanwhile hands it over: it completes in the background, feeds the
             // session, wakes the waiters, and only then is the operation freed.
@@ -153,21 +169,20 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
                 ctx.tokenSignal.notify();
                 handed.free();
               });
-              throw abortError(method, handed.idempotencyKey ?? null, mayHaveApplied, apiAttempts);
+              throw abortError(method, handed.idempotencyKey ?? null, handed.outcomeUnknownIfAbandoned);
             }
             result = raced;
           } else {
-            apiAttempts++;
             result = await ctx.transport.send(step, signal);
-            if (step.method !== "GET" && (result.ok || result.requestSent)) mayHaveApplied = true;
             if (!result.ok && result.kind === "cancelled") abandon();
           }
-          const now = monotonicNow();
-          if (ctx.logger !== null) {
-            logAttempt(ctx.logger, step, result, now - started, step.purpose === "token" ? tokenAttempts : apiAttempts, op.idempotencyKey);
-          }
-          report(op, result, now);
+          report(op, result, monotonicNow());
           if (step.purpose === "token") ctx.tokenSignal.notify();
+          if (watched || ctx.logLines) {
+            const attempt = op.lastAttempt();
+            if (ctx.logLines) logAttempt(ctx.logger!, step, result, attempt);
+            if (watched) ctx.hooks.response(method, callId, attempt);
+          }
           break;
         }
         case "sleep":
@@ -231,7 +246,7 @@ function orAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T | typ
   });
 }
 
-function abortError(method: string, idempotencyKey: string | null, outcomeUnknown: boolean, attempts: number): AbortError {
+function abortError(method: string, idempotencyKey: string | null, outcomeUnknown: boolean): AbortError {
   const advice = outcomeUnknown
     ? `a request may have reached ConnectPSP, so the outcome is unknown: re-submit with idempotency key ${idempotencyKey} ` +
       "(client.resubmit(error)), never with a new key"
@@ -241,7 +256,6 @@ function abortError(method: string, idempotencyKey: string | null, outcomeUnknow
     code: "ABORTED",
     idempotencyKey,
     outcomeUnknown,
-    attempts,
   });
 }
 
@@ -258,14 +272,16 @@ function warnAbandoned(logger: Logger | null, method: string, idempotencyKey: st
 
 /** The per-attempt line (the Python package writes the same one): method, path, status or
  * failure, elapsed ms, attempt, key. Paths carry only transaction ids; no header or body. */
-function logAttempt(logger: Logger, step: SendStep, result: AttemptResult, elapsedMs: number, attempt: number, key: string | null | undefined): void {
+function logAttempt(logger: Logger, step: SendStep, result: AttemptResult, attempt: CoreAttempt | null): void {
   const ok = result.ok && result.status < 400;
   const write = ok ? logger.debug : logger.info;
   if (typeof write !== "function") return;
-  const path = pathOf(step.url);
   const outcome = result.ok ? String(result.status) : result.kind;
+  const elapsed = attempt?.elapsedMs ?? 0;
+  const n = attempt?.attempt ?? 1;
+  const key = attempt?.idempotencyKey ?? null;
   try {
-    write.call(logger, `${step.method} ${path} -> ${outcome} in ${Math.round(elapsedMs)} ms (attempt ${attempt}, idempotency key ${key ?? "-"})`);
+    write.call(logger, `${step.method} ${pathOf(step.url)} -> ${outcome} in ${Math.round(elapsed)} ms (attempt ${n}, idempotency key ${key ?? "-"})`);
   } catch {
     // Logging never fails a call.
   }

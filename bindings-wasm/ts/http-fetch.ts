@@ -3,7 +3,7 @@
 
 import {
   concat,
-  MAX_RESPONSE_BYTES,
+  maxResponseBytes,
   networkFailure,
   timerMs,
   type AttemptResult,
@@ -70,7 +70,7 @@ async function attempt(fetchFn: FetchFunction, step: SendStep, callerSignal: Abo
       const status = response.type === "opaqueredirect" ? 302 : response.status;
       const body = await readCapped(response);
       if (body === undefined) {
-        return { ok: false, kind: "io", requestSent: true, message: `response body larger than ${MAX_RESPONSE_BYTES} bytes` };
+        return { ok: false, kind: "io", requestSent: true, message: `response body larger than ${maxResponseBytes()} bytes` };
       }
       return { ok: true, status, headers: responseHeaders, body };
     } catch {
@@ -83,16 +83,16 @@ async function attempt(fetchFn: FetchFunction, step: SendStep, callerSignal: Abo
   }
 }
 
-/** The whole body, or undefined when it exceeds MAX_RESPONSE_BYTES. */
+/** The whole body, or undefined when it exceeds the core's MAX_RESPONSE_BYTES. */
 async function readCapped(response: FetchResponse): Promise<Uint8Array | undefined> {
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_RESPONSE_BYTES) {
+  if (declared > maxResponseBytes()) {
     await response.body?.getReader().cancel().catch(() => undefined);
     return undefined;
   }
   if (response.body === null) {
     const whole = new Uint8Array(await response.arrayBuffer());
-    return whole.length > MAX_RESPONSE_BYTES ? undefined : whole;
+    return whole.length > maxResponseBytes() ? undefined : whole;
   }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -102,7 +102,7 @@ async function readCapped(response: FetchResponse): Promise<Uint8Array | undefin
     if (done) break;
     if (value === undefined) continue;
     total += value.length;
-    if (total > MAX_RESPONSE_BYTES) {
+    if (total > maxResponseBytes()) {
       await reader.cancel().catch(() => undefined);
       return undefined;
     }

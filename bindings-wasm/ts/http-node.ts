@@ -6,7 +6,7 @@
 
 import {
   concat,
-  MAX_RESPONSE_BYTES,
+  maxResponseBytes,
   networkFailure,
   timerMs,
   type AttemptResult,
@@ -90,7 +90,7 @@ async function attempt(
     try {
       const body = await readCapped(response.body, Number(response.headers["content-length"] ?? "0"));
       if (body === undefined) {
-        return { ok: false, kind: "io", requestSent: true, message: `response body larger than ${MAX_RESPONSE_BYTES} bytes` };
+        return { ok: false, kind: "io", requestSent: true, message: `response body larger than ${maxResponseBytes()} bytes` };
       }
       return { ok: true, status: response.statusCode, headers, body };
     } catch {
@@ -103,9 +103,9 @@ async function attempt(
   }
 }
 
-/** The whole body, or undefined (the socket destroyed) once it exceeds MAX_RESPONSE_BYTES. */
+/** The whole body, or undefined (the socket destroyed) once it exceeds the core's MAX_RESPONSE_BYTES. */
 function readCapped(body: UndiciBody, declared: number): Promise<Uint8Array | undefined> {
-  if (declared > MAX_RESPONSE_BYTES) {
+  if (declared > maxResponseBytes()) {
     body.destroy();
     return Promise.resolve(undefined);
   }
@@ -115,7 +115,7 @@ function readCapped(body: UndiciBody, declared: number): Promise<Uint8Array | un
     body
       .on("data", (chunk) => {
         total += chunk.length;
-        if (total > MAX_RESPONSE_BYTES) {
+        if (total > maxResponseBytes()) {
           body.destroy();
           resolve(undefined);
           return;

@@ -4,11 +4,11 @@
 // MAX_RESPONSE_BYTES, follows no redirect, and says whether a failed attempt may have reached
 // the server. It decides nothing else.
 
-import type { CoreStep } from "./runtime.js";
+import { facts, type CoreStep } from "./runtime.js";
 
 /** Larger answers are refused (an `io` failure), so a hostile or broken server cannot exhaust
- * memory. The API's largest body (a QR-code PNG in Base64) is far below this. */
-export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+ * memory: the core's MAX_RESPONSE_BYTES (10 MB; the API's largest body is far below it). */
+export const maxResponseBytes = (): number => facts().MAX_RESPONSE_BYTES;
 
 /** `setTimeout` fires at once for a delay above this (2^31 − 1 ms, about 24.8 days), so every
  * timer of the package is clamped to it; the core re-polls and asks for the rest. */

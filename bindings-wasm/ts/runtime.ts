@@ -37,18 +37,45 @@ export interface CoreSession {
   /** The base URL the core settled on (staging unless production or a URL was given). */
   readonly baseUrl: string;
   /** Verifies a webhook with the session's cryptoToken; returns the event JSON. */
-  constructEvent(payload: Uint8Array, signature: string): string;
+  constructEvent(
+    payload: Uint8Array,
+    signature: string,
+    toleranceMs?: number,
+    nowMs?: number,
+    olderTokens?: string[],
+  ): string;
   free(): void;
 }
 
 export interface CoreOperation {
   /** The X-Idempotency-Key every attempt sends (undefined for calls without one). */
   readonly idempotencyKey: string | undefined;
+  /** Abandoning the call now leaves its outcome unknown (an attempt may have been applied). */
+  readonly outcomeUnknownIfAbandoned: boolean;
+  /** The core's report of the last HTTP attempt (null before the first). */
+  lastAttempt(): CoreAttempt | null;
   poll(nowMs: number): CoreStep;
   /** `headers`: `name\nvalue\nname\nvalue…` (one string: one crossing). */
   handleResponse(status: number, headers: string, body: Uint8Array, nowMs: number): void;
   handleFailure(kind: "connect" | "timeout" | "io", requestSent: boolean, message: string, nowMs: number): void;
   free(): void;
+}
+
+/** One HTTP attempt as the core reports it (core/src/operation/attempt.rs). */
+export interface CoreAttempt {
+  purpose: "api" | "token";
+  attempt: number;
+  method: string;
+  /** `/cash-out/{id}`: the template, never the id. */
+  pathTemplate: string;
+  idempotencyKey: string | null;
+  status: number | null;
+  requestId: string | null;
+  failure: "connect" | "timeout" | "io" | null;
+  elapsedMs: number;
+  inFlight: boolean;
+  willRetry: boolean;
+  outcomeUnknown: boolean;
 }
 
 /** The exports of the wasm-bindgen module (bindings-wasm/src/lib.rs). Every function that can
@@ -61,15 +88,59 @@ export interface CoreModule {
     paramsJson: string,
     entropy: Uint8Array,
     nowMs: number,
+    timeoutMs?: number,
+    deadlineMs?: number,
+    maxRetries?: number,
   ) => CoreOperation;
-  webhookConstructEvent(payload: Uint8Array, signature: string, cryptoToken: string): string;
+  webhookConstructEvent(
+    payload: Uint8Array,
+    signature: string,
+    cryptoTokens: string | string[],
+    toleranceMs?: number,
+    nowMs?: number,
+  ): string;
   pixParseBrCode(code: string): string;
   pixBuildBrCode(paramsJson: string): string;
   pixValidateKey(kind: string, key: string): string;
   pixIsValidCpf(value: string): boolean;
   pixIsValidCnpj(value: string): boolean;
+  /** JSON `{type, normalized, candidates: [{type, normalized}]}`; type null when ambiguous. */
+  pixDetectKeyType(key: string): string;
+  pixNormalizeDocument(document: string): string;
+  pixFormatDocument(document: string): string;
+  pixQrSvg(code: string): string;
+  pixQrPng(code: string, modulePx?: number): Uint8Array;
   idempotencyKeyFor(reference: string): string;
   coreVersion(): string;
+  coreFacts(): CoreFacts;
+}
+
+/** The core's facts (connectpsp_core::facts::ALL): one source for both packages. */
+export interface CoreFacts {
+  readonly PRODUCTION_URL: string;
+  readonly STAGING_URL: string;
+  readonly SIGNATURE_HEADER: string;
+  readonly IDEMPOTENCY_KEY_HEADER: string;
+  readonly REQUEST_ID_HEADER: string;
+  readonly REPLAYED_HEADER: string;
+  readonly EVENT_ID_HEADER: string;
+  readonly DIGITAL_SIGNATURE_HEADER: string;
+  readonly APPLICATION_TOKEN_HEADER: string;
+  readonly DEFAULT_TIMEOUT_MS: number;
+  readonly DEFAULT_MAX_RETRIES: number;
+  readonly MAX_RESPONSE_BYTES: number;
+  readonly MAX_WEBHOOK_BYTES: number;
+  readonly RESUBMIT_METHODS: readonly string[];
+  readonly USER_AGENT_PREFIX: string;
+  readonly USER_AGENT_CORE: string;
+  readonly CORE_VERSION: string;
+}
+
+let cachedFacts: CoreFacts | undefined;
+
+/** The core's facts, read once (after an entry point loaded the core: call it lazily). */
+export function facts(): CoreFacts {
+  return (cachedFacts ??= runtime().core.coreFacts());
 }
 
 export interface Runtime {

@@ -64,7 +64,52 @@ export interface CallOptions {
   idempotencyKey?: string;
   /** Cancels the call: it rejects with an AbortError (check its `outcomeUnknown`). */
   signal?: AbortSignal;
+  /** This call's budget of one HTTP attempt, instead of the client's `timeoutMs`. */
+  timeoutMs?: number;
+  /** This call's budget across attempts and waits, instead of the client's `deadlineMs`. */
+  deadlineMs?: number;
+  /** This call's retries, instead of the client's `maxRetries` (0: one attempt). */
+  maxRetries?: number;
 }
+
+/** `client.on(name, listener)`: "request" before each HTTP attempt, "response" after it. */
+export type ConnectPSPEventName = "request" | "response";
+
+/** One HTTP attempt about to be sent. No body, header value, secret or personal data. */
+export interface RequestEvent {
+  /** The SDK method: `cashOut.create`, `cashIn.get`, … */
+  call: string;
+  /** Numbers the calls of this client (1, 2, …): every event of one call carries the same. */
+  callId: number;
+  /** "api" for the call itself, "token" for a `POST /auth/token` exchange it led. */
+  purpose: "api" | "token";
+  /** HTTP method. */
+  method: string;
+  /** The path template (`/cash-out/{id}`), never the id itself. */
+  path: string;
+  /** 1, 2, … per purpose. */
+  attempt: number;
+  /** The X-Idempotency-Key of the attempt (null for token exchanges and unkeyed calls). */
+  idempotencyKey: string | null;
+}
+
+/** What became of an attempt. */
+export interface ResponseEvent extends RequestEvent {
+  /** The HTTP status, or null when no answer was read. */
+  status: number | null;
+  /** How the attempt failed without an answer, else null. */
+  failure: "connect" | "timeout" | "io" | null;
+  elapsedMs: number;
+  /** X-Request-Id of the answer. */
+  requestId: string | null;
+  /** The SDK will send this request again (after a backoff, or after a token refresh). */
+  willRetry: boolean;
+  /** Were the call to end now, its outcome would be unknown (an attempt may have been applied). */
+  outcomeUnknown: boolean;
+}
+
+export type RequestListener = (event: RequestEvent) => unknown;
+export type ResponseListener = (event: ResponseEvent) => unknown;
 
 // ---------------------------------------------------------------------------------------------
 // Cash-in

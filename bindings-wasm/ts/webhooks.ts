@@ -2,10 +2,8 @@
 // raw body under the cryptoToken, constant-time, either hex case) and parses the typed event.
 
 import { toSdkError, ValidationError } from "./errors.js";
-import { runtime } from "./runtime.js";
+import { facts, runtime } from "./runtime.js";
 import type { HeadersLike, WebhookEvent } from "./types.js";
-
-const SIGNATURE_HEADER = "x-connect-signature";
 
 /** The exact bytes to verify. A parsed object cannot be verified (re-serialising changes the
  * bytes), so it is refused with a message saying what to pass instead. */
@@ -21,6 +19,7 @@ export function rawBodyBytes(rawBody: unknown): Uint8Array {
 
 /** X-Connect-Signature from a fetch `Headers`, Node's `req.headers` or a plain object. */
 export function signatureFromHeaders(headers: HeadersLike): string {
+  const SIGNATURE_HEADER = facts().SIGNATURE_HEADER.toLowerCase();
   let value: unknown;
   if (headers !== null && typeof headers === "object") {
     if (typeof (headers as { get?: unknown }).get === "function") {

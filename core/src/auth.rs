@@ -7,9 +7,17 @@
 //! dropped), in which case one of them takes over. Every completed exchange, successful or
 //! not, bumps `epoch`, so a waiter can tell "the refresh I waited for failed" and report
 //! that failure instead of hammering the token endpoint itself.
+//!
+//! A refresh that starts inside the refresh margin is proactive: the current token still
+//! works. When it fails, the operation that led it goes on with the current token, and no new
+//! proactive refresh starts before a backoff ([`TokenState::defer_refresh`]), so the token
+//! endpoint's trouble neither fails calls nor draws a request from every call. Only a missing,
+//! expired or rejected (401 `TOKEN_EXPIRED`) token makes a call wait for, or fail with, the
+//! refresh.
 
 use crate::config::Secret;
 use crate::error::Error;
+use crate::http::is_valid_header_value;
 use crate::signature::digital_signature;
 
 /// Refresh this long before expiry at most (docs/api-decisions.md: min(60 s, lifetime/4)).
@@ -47,6 +55,17 @@ pub enum TokenDecision {
     Wait { max_wait_ms: u64 },
 }
 
+/// A token as a cross-process token store keeps it ([`TokenState::export`]): the value and
+/// how long it remains valid, relative to the `now_ms` given (the binding turns that into a
+/// wall-clock expiry for the store). `generation` changes with every new token of this
+/// session, so a binding can tell when to save. `Debug` hides the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    pub access_token: Secret,
+    pub expires_in_ms: u64,
+    pub generation: u64,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct TokenState {
     token: Option<AccessToken>,
@@ -58,6 +77,13 @@ pub struct TokenState {
     last_failure: Option<Error>,
     /// Number of `POST /auth/token` requests started, for tests and metrics.
     exchanges_started: u64,
+    /// Proactive refreshes that failed in a row while the token was still valid.
+    refresh_failures: u32,
+    /// No proactive refresh starts before this time (the backoff after a failed one).
+    refresh_not_before_ms: u64,
+    /// The last token the API rejected (401 `TOKEN_EXPIRED`): a store that still holds it
+    /// must not hand it back.
+    rejected: Option<Secret>,
 }
 
 impl TokenState {
@@ -90,8 +116,12 @@ impl TokenState {
         match &self.token {
             Some(t) if now_ms < t.refresh_at_ms => return TokenDecision::Use(t.generation),
             // Inside the refresh margin: one operation refreshes, the rest keep using the
-            // still-valid token so nobody waits.
-            Some(t) if now_ms < t.expires_at_ms && lease_active && !held_by_me => {
+            // still-valid token so nobody waits; after a failed proactive refresh, everyone
+            // keeps using it until the backoff is over.
+            Some(t)
+                if now_ms < t.expires_at_ms
+                    && ((lease_active && !held_by_me) || now_ms < self.refresh_not_before_ms) =>
+            {
                 return TokenDecision::Use(t.generation);
             }
             _ => {}
@@ -128,7 +158,23 @@ impl TokenState {
         crypto_token: &Secret,
         now_ms: u64,
     ) -> u64 {
-        let lifetime_ms = expires_in_s.saturating_mul(1000);
+        let generation = self.install(
+            access_token,
+            expires_in_s.saturating_mul(1000),
+            crypto_token,
+            now_ms,
+        );
+        self.release(op);
+        generation
+    }
+
+    fn install(
+        &mut self,
+        access_token: String,
+        lifetime_ms: u64,
+        crypto_token: &Secret,
+        now_ms: u64,
+    ) -> u64 {
         let margin = MAX_REFRESH_MARGIN_MS.min(lifetime_ms / 4);
         let expires_at_ms = now_ms.saturating_add(lifetime_ms);
         self.next_generation += 1;
@@ -142,10 +188,98 @@ impl TokenState {
             refresh_at_ms: expires_at_ms - margin,
             generation,
         });
-        self.release(op);
         self.epoch += 1;
         self.last_failure = None;
+        self.refresh_failures = 0;
+        self.refresh_not_before_ms = 0;
         generation
+    }
+
+    /// True when a token is present and not expired at `now_ms` (it may be inside its
+    /// refresh margin).
+    pub fn is_usable(&self, now_ms: u64) -> bool {
+        self.token
+            .as_ref()
+            .is_some_and(|t| now_ms < t.expires_at_ms)
+    }
+
+    /// True when the next operation would refresh or wait for a token: none, or past its
+    /// refresh point. A binding with a cross-process token store looks there first, and
+    /// [`TokenState::adopt`]s what it finds.
+    pub fn wants_token(&self, now_ms: u64) -> bool {
+        self.token
+            .as_ref()
+            .is_none_or(|t| now_ms >= t.refresh_at_ms)
+    }
+
+    /// Proactive refreshes that failed in a row (reset by a new token).
+    pub fn refresh_failures(&self) -> u32 {
+        self.refresh_failures
+    }
+
+    /// The proactive refresh of `op` failed while the current token is still valid: give
+    /// the lease back and start no proactive refresh for `backoff_ms`. Waiters, if any,
+    /// poll again and use the current token; nobody inherits this failure.
+    pub fn defer_refresh(&mut self, op: u64, now_ms: u64, backoff_ms: u64) {
+        self.release(op);
+        self.refresh_failures = self.refresh_failures.saturating_add(1);
+        self.refresh_not_before_ms = now_ms.saturating_add(backoff_ms);
+        self.epoch += 1;
+        self.last_failure = None;
+    }
+
+    /// The current token for a cross-process store, when there is one still valid at
+    /// `now_ms`.
+    pub fn export(&self, now_ms: u64) -> Option<StoredToken> {
+        let token = self.token.as_ref().filter(|t| now_ms < t.expires_at_ms)?;
+        Some(StoredToken {
+            access_token: token.value.clone(),
+            expires_in_ms: token.expires_at_ms - now_ms,
+            generation: token.generation,
+        })
+    }
+
+    /// Takes a token loaded from a cross-process store, valid for `expires_in_ms` from
+    /// `now_ms`. Adopted only when it outlives the current one (a store never replaces a
+    /// fresher token), is not the same token and is not the one the API last rejected;
+    /// returns whether it was adopted. The refresh
+    /// margin is min(60 s, remaining lifetime / 4). After adopting, wake the operations
+    /// waiting for a token as after a token exchange.
+    pub fn adopt(
+        &mut self,
+        access_token: &str,
+        expires_in_ms: u64,
+        crypto_token: &Secret,
+        now_ms: u64,
+    ) -> Result<bool, Error> {
+        if access_token.is_empty()
+            || access_token.contains(' ')
+            || !is_valid_header_value(access_token)
+        {
+            // Never echo the value: it is a secret.
+            return Err(Error::validation(
+                "accessToken",
+                "must be a non-empty printable ASCII string without spaces",
+            ));
+        }
+        if expires_in_ms == 0 {
+            return Ok(false);
+        }
+        let expires_at_ms = now_ms.saturating_add(expires_in_ms);
+        if let Some(current) = &self.token
+            && (current.value.expose() == access_token || current.expires_at_ms >= expires_at_ms)
+        {
+            return Ok(false);
+        }
+        if self
+            .rejected
+            .as_ref()
+            .is_some_and(|r| r.expose() == access_token)
+        {
+            return Ok(false);
+        }
+        self.install(access_token.to_owned(), expires_in_ms, crypto_token, now_ms);
+        Ok(true)
     }
 
     /// Records that the exchange of `op` failed for good; waiters will report `error`.
@@ -170,7 +304,7 @@ impl TokenState {
             .as_ref()
             .is_some_and(|t| t.generation == generation)
         {
-            self.token = None;
+            self.rejected = self.token.take().map(|t| t.value);
         }
     }
 }

@@ -8,6 +8,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::call::{CallKind, RESUBMIT_METHODS};
 use crate::config::{Config, Naming, PRODUCTION_URL, STAGING_URL};
 use crate::error::{Error, ErrorKind};
 use crate::idempotency::IdempotencyKey;
@@ -21,16 +22,39 @@ pub mod naming;
 
 use naming::{error_in_naming, key_out, keys_in, keys_out};
 
-/// Every method `call_from_json` knows.
-pub const METHODS: [&str; 7] = [
-    "cashIn.create",
-    "cashIn.get",
-    "cashIn.refund",
-    "cashOut.create",
-    "cashOut.get",
-    "account.balance",
-    "account.rebalance",
-];
+/// How one binding writes values at the boundary: key naming (camelCase for JS, snake_case for
+/// Python) and whether a JSON-number amount may have decimals (JS numbers: yes, when its text
+/// has at most two; Python: no, a float is not exact). The functions that need no client take
+/// this instead of a [`Config`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Codec {
+    pub naming: Naming,
+    pub float_amounts: bool,
+}
+
+impl Codec {
+    /// The Python package's: snake_case, no float amounts.
+    pub const PYTHON: Codec = Codec {
+        naming: Naming::Snake,
+        float_amounts: false,
+    };
+    /// The npm package's: camelCase, JS numbers accepted as amounts when exact to the centavo.
+    pub const JS: Codec = Codec {
+        naming: Naming::Camel,
+        float_amounts: true,
+    };
+
+    /// The codec a client's config asked for.
+    pub fn of(config: &Config) -> Codec {
+        Codec {
+            naming: config.naming,
+            float_amounts: config.float_amounts,
+        }
+    }
+}
+
+/// Every method `call_from_json` knows (the call table's names).
+pub use crate::call::METHODS;
 
 /// Binding-facing options, camelCase or snake_case keys.
 #[derive(Deserialize)]
@@ -155,12 +179,12 @@ fn build_call(method: &str, params_json: &str, config: &Config) -> Result<Call, 
     let mut params = params;
     let id = take_string(&mut params, "id")?;
     let idempotency_key = take_string(&mut params, "idempotencyKey")?;
-    let takes_id = matches!(method, "cashIn.get" | "cashIn.refund" | "cashOut.get");
-    if id.is_some() && !takes_id && METHODS.contains(&method) {
+    let spec = CallKind::from_name(method).map(CallKind::spec);
+    if id.is_some() && spec.is_some_and(|spec| !spec.takes_id) {
         return Err(Error::validation("id", "is not a parameter of this method"));
     }
-    check_amount_number(&params, "amount", config)?;
-    check_amount_number(&params, "targetAmount", config)?;
+    check_amount_number(&params, "amount", Codec::of(config))?;
+    check_amount_number(&params, "targetAmount", Codec::of(config))?;
     let body = Value::Object(params);
     let id_required = || {
         id.clone()
@@ -170,7 +194,10 @@ fn build_call(method: &str, params_json: &str, config: &Config) -> Result<Call, 
         if idempotency_key.is_some() {
             Err(Error::validation(
                 "idempotencyKey",
-                "is only used by cashIn.create, cashIn.refund and cashOut.create",
+                format!(
+                    "is only used by {}",
+                    crate::model::one_of(&RESUBMIT_METHODS)
+                ),
             ))
         } else {
             Ok(call)
@@ -231,14 +258,10 @@ fn take_string(params: &mut Map<String, Value>, key: &str) -> Result<Option<Stri
 /// The float_amounts rule: Python sends exact values (int, or Decimal/str as a string), so a
 /// JSON number with a fraction or exponent came from a float and is refused; JS numbers are
 /// accepted when their text has at most two decimals (checked by `Amount`).
-fn check_amount_number(
-    params: &Map<String, Value>,
-    key: &str,
-    config: &Config,
-) -> Result<(), Error> {
+fn check_amount_number(params: &Map<String, Value>, key: &str, codec: Codec) -> Result<(), Error> {
     if let Some(Value::Number(n)) = params.get(key) {
         let text = n.to_string();
-        if !config.float_amounts && text.contains(['.', 'e', 'E']) {
+        if !codec.float_amounts && text.contains(['.', 'e', 'E']) {
             return Err(Error::validation(
                 key,
                 "a float is not exact: use Decimal or str (\"150.50\") or an int",
@@ -323,8 +346,26 @@ pub fn webhook_construct_event(
     crypto_token: &str,
     config: &Config,
 ) -> Result<String, Error> {
-    let event = webhook::construct_event(payload, signature, crypto_token)?;
-    let naming = config.naming;
+    webhook_verify_event(payload, signature, &[crypto_token], None, Codec::of(config))
+}
+
+/// [`webhook_construct_event`] with key rotation and freshness: `crypto_tokens` holds the
+/// current token first, then the ones being retired (any may have signed); `freshness`, when
+/// given, refuses an `eventAt` further than its tolerance from its `now_ms`.
+pub fn webhook_verify_event(
+    payload: &[u8],
+    signature: &str,
+    crypto_tokens: &[&str],
+    freshness: Option<webhook::Freshness>,
+    codec: Codec,
+) -> Result<String, Error> {
+    let verify = || {
+        webhook::Verifier::new(crypto_tokens)
+            .with_freshness(freshness)
+            .construct_event(payload, signature)
+    };
+    let event = verify().map_err(|e| error_in_naming(e, codec.naming))?;
+    let naming = codec.naming;
     let value = with_amounts_as_strings(|| serde_json::to_value(&event))
         .map_err(|_| Error::new(ErrorKind::Decode, "webhook event could not be re-encoded"))?;
     let mut out = match keys_out(value, naming) {
@@ -344,22 +385,22 @@ pub fn idempotency_key_for(reference: &str) -> String {
 }
 
 /// Decodes a BR Code ("copia e cola") into JSON, amounts as strings.
-pub fn pix_parse_brcode(payload: &str, config: &Config) -> Result<String, Error> {
+pub fn pix_parse_brcode(payload: &str, codec: Codec) -> Result<String, Error> {
     let code = pix::brcode::decode(payload).map_err(|e| e.to_error())?;
     let value = with_amounts_as_strings(|| serde_json::to_value(&code))
         .map_err(|_| Error::new(ErrorKind::Decode, "BR Code could not be encoded"))?;
-    Ok(keys_out(value, config.naming).to_string())
+    Ok(keys_out(value, codec.naming).to_string())
 }
 
 /// Builds a static BR Code from `{"key" | "url", "merchantName", "merchantCity", "amount"?,
 /// "txid"?, "description"?}`; returns the payload text.
-pub fn pix_build_brcode(params_json: &str, config: &Config) -> Result<String, Error> {
+pub fn pix_build_brcode(params_json: &str, codec: Codec) -> Result<String, Error> {
     let build = || {
         let value: Value = serde_json::from_str(params_json)
             .map_err(|_| Error::validation("params", "is not valid JSON"))?;
-        let mut value = keys_in(value, config.naming);
+        let mut value = keys_in(value, codec.naming);
         if let Value::Object(members) = &mut value {
-            check_amount_number(members, "amount", config)?;
+            check_amount_number(members, "amount", codec)?;
             // Passed on as its exact text: the flattened struct would buffer the number.
             if let Some(Value::Number(n)) = members.get("amount") {
                 let text = n.to_string();
@@ -370,7 +411,7 @@ pub fn pix_build_brcode(params_json: &str, config: &Config) -> Result<String, Er
             .map_err(|(field, message)| Error::validation(field, message))?;
         pix::brcode::encode(&code)
     };
-    build().map_err(|e| error_in_naming(e, config.naming))
+    build().map_err(|e| error_in_naming(e, codec.naming))
 }
 
 /// The normalised PIX key of type `key_type` (`CPF`, `CNPJ`, `EMAIL`, `PHONE`, `EVP`).
@@ -384,4 +425,46 @@ pub fn pix_is_valid_cpf(cpf: &str) -> bool {
 
 pub fn pix_is_valid_cnpj(cnpj: &str) -> bool {
     pix::cnpj::is_valid(cnpj)
+}
+
+/// The type of a PIX key as a user typed it (masks allowed):
+/// `{"type": "CPF" | … | null, "normalized": "…" | null, "candidates": [{"type", "normalized"}]}`.
+/// `type` and `normalized` are null when the reading is ambiguous (an unmasked 11-digit number
+/// that is both a valid CPF and a mobile number); `candidates` always lists every valid reading.
+/// The keys are one word: the same in both namings.
+pub fn pix_detect_key_type(key: &str) -> Result<String, Error> {
+    let detection = pix::detect::detect_key_type(key)?;
+    let candidate = |c: &pix::detect::Candidate| serde_json::json!({"type": c.kind.as_str(), "normalized": c.normalized});
+    let (kind, normalized) = match &detection {
+        pix::detect::Detection::Unique(c) => (
+            Value::from(c.kind.as_str()),
+            Value::from(c.normalized.as_str()),
+        ),
+        pix::detect::Detection::Ambiguous(_) => (Value::Null, Value::Null),
+    };
+    let candidates: Vec<Value> = detection.candidates().iter().map(candidate).collect();
+    Ok(
+        serde_json::json!({"type": kind, "normalized": normalized, "candidates": candidates})
+            .to_string(),
+    )
+}
+
+/// A CPF/CNPJ without its mask (`123.456.789-09` → `12345678909`), letters uppercased, checked.
+pub fn pix_normalize_document(document: &str) -> Result<String, Error> {
+    pix::format::normalize_document(document)
+}
+
+/// A valid CPF/CNPJ with its usual mask (`123.456.789-09`, `12.ABC.345/01DE-35`).
+pub fn pix_format_document(document: &str) -> Result<String, Error> {
+    pix::format::format_document(document)
+}
+
+/// The QR image of a valid BR Code, as SVG text.
+pub fn pix_qr_svg(code: &str) -> Result<String, Error> {
+    pix::qr::qr_svg(code)
+}
+
+/// The QR image of a valid BR Code, as PNG bytes; `module_px` pixels per module (default 8).
+pub fn pix_qr_png(code: &str, module_px: Option<u32>) -> Result<Vec<u8>, Error> {
+    pix::qr::qr_png(code, module_px.unwrap_or(pix::qr::DEFAULT_MODULE_PX))
 }

@@ -48,6 +48,12 @@ pub const STAGING_URL: &str = "https://api.homologacao.connectpsp.com";
 
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Most retries a config or a call may ask for.
+pub const MAX_RETRIES_LIMIT: u32 = 10;
+/// Longest timeout or deadline, and the longest wait the driver ever asks for: 2^31 − 1 ms
+/// (about 24.8 days). A JS timer (`setTimeout`) given more fires at once, so a bigger value
+/// would abort every attempt immediately instead of waiting.
+pub const MAX_TIMER_MS: u64 = 2_147_483_647;
 
 /// Everything a client needs. Built once, shared by every operation through the `Session`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,24 +135,16 @@ impl Config {
         require_header_safe("cryptoToken", self.crypto_token.expose())?;
         require_header_safe("binding", &self.binding)?;
         require_header_safe("bindingVersion", &self.binding_version)?;
-        if self.timeout_ms == 0 {
-            return Err(Error::validation("timeoutMs", "must be greater than 0"));
-        }
-        if self.max_retries > 10 {
-            return Err(Error::validation("maxRetries", "must be at most 10"));
-        }
-        if self.deadline_ms == Some(0) {
-            return Err(Error::validation("deadlineMs", "must be greater than 0"));
-        }
-        Ok(())
+        check_limits(
+            Some(self.timeout_ms),
+            Some(self.max_retries),
+            self.deadline_ms,
+        )
     }
 
-    /// The overall deadline of one operation, in ms.
+    /// The overall deadline of one operation, in ms (never above [`MAX_TIMER_MS`]).
     pub fn effective_deadline_ms(&self) -> u64 {
-        self.deadline_ms.unwrap_or_else(|| {
-            self.timeout_ms
-                .saturating_mul(u64::from(self.max_retries) + 1)
-        })
+        effective_deadline_ms(self.timeout_ms, self.max_retries, self.deadline_ms)
     }
 
     /// `connectpsp-<binding>/<version> core/<version>`.
@@ -158,6 +156,41 @@ impl Config {
             crate::VERSION
         )
     }
+}
+
+/// The checks shared by [`Config::validate`] and the per-call overrides
+/// (`operation::CallOptions`): each error names the field in camelCase.
+pub fn check_limits(
+    timeout_ms: Option<u64>,
+    max_retries: Option<u32>,
+    deadline_ms: Option<u64>,
+) -> Result<(), Error> {
+    for (field, value) in [("timeoutMs", timeout_ms), ("deadlineMs", deadline_ms)] {
+        match value {
+            Some(0) => return Err(Error::validation(field, "must be greater than 0")),
+            Some(ms) if ms > MAX_TIMER_MS => {
+                return Err(Error::validation(
+                    field,
+                    format!("must be at most {MAX_TIMER_MS} ms (2^31 - 1, the longest JS timer)"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    if max_retries.is_some_and(|n| n > MAX_RETRIES_LIMIT) {
+        return Err(Error::validation(
+            "maxRetries",
+            format!("must be at most {MAX_RETRIES_LIMIT}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `deadline_ms`, or `timeout_ms · (max_retries + 1)`, capped at [`MAX_TIMER_MS`].
+pub fn effective_deadline_ms(timeout_ms: u64, max_retries: u32, deadline_ms: Option<u64>) -> u64 {
+    deadline_ms
+        .unwrap_or_else(|| timeout_ms.saturating_mul(u64::from(max_retries) + 1))
+        .min(MAX_TIMER_MS)
 }
 
 fn require_header_safe(field: &str, value: &str) -> Result<(), Error> {
@@ -202,7 +235,8 @@ pub fn check_base_url(url: &str, allow_insecure: bool) -> Result<String, Error> 
         ));
     }
     let authority = rest.split('/').next().unwrap_or_default();
-    let host = host_of(authority).ok_or_else(|| Error::validation(FIELD, "has no valid host"))?;
+    let host = host_of(authority)
+        .ok_or_else(|| Error::validation(FIELD, "has no valid host or port (ports are 1-65535)"))?;
     if scheme == "http" && !is_loopback(&host) && !allow_insecure {
         return Err(Error::validation(
             FIELD,
@@ -231,8 +265,12 @@ fn host_of(authority: &str) -> Option<String> {
     if host.is_empty() {
         return None;
     }
+    // A port is 1-65535 in decimal digits; anything else (65536, 0, 99999) would only fail
+    // later, as a connection error far from its cause.
     if let Some(port) = port
-        && (port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()))
+        && (port.is_empty()
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || !port.parse::<u16>().is_ok_and(|p| p > 0))
     {
         return None;
     }
@@ -258,6 +296,8 @@ mod tests {
             "http://localhost:3000",
             "http://[::1]:9000",
             "http://LOCALHOST",
+            "http://127.0.0.1:65535",
+            "http://127.0.0.1:1",
         ] {
             assert!(check_base_url(ok, false).is_ok(), "{ok}");
         }
@@ -275,6 +315,10 @@ mod tests {
             "https://",
             "https://api.connectpsp.com?x=1",
             "https://api.connectpsp.com:80a",
+            "https://api.connectpsp.com:65536",
+            "https://api.connectpsp.com:99999",
+            "https://api.connectpsp.com:0",
+            "http://127.0.0.1:123456",
             "https://api.connect\r\npsp.com",
             "https://apí.connectpsp.com",
         ] {

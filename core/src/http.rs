@@ -50,25 +50,16 @@ impl HttpRequest {
     }
 }
 
-/// Headers whose values are secrets or derived from one.
-const SECRET_HEADERS: [&str; 2] = ["authorization", "digitalsignature"];
+/// Headers whose values are secrets, derived from one, or identify the integration.
+const SECRET_HEADERS: [&str; 3] = ["authorization", "digitalsignature", "applicationtoken"];
 
 // Hand-written so that a binding that logs `{:?}` never prints the bearer token, the
-// signature or the client secret (the token request's body).
+// signature, the ApplicationToken, the client secret (the token request's body) or the
+// personal data of an API body (names, documents, PIX keys): bodies print as their length.
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let secret = SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s));
-                (name.as_str(), if secret { "***" } else { value.as_str() })
-            })
-            .collect();
-        let body = match self.purpose {
-            Purpose::Token => format!("<{} bytes, redacted>", self.body.len()),
-            Purpose::Api => format!("<{} bytes>", self.body.len()),
-        };
+        let headers = redacted(&self.headers);
+        let body = format!("<{} bytes, redacted>", self.body.len());
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &self.url)
@@ -108,7 +99,7 @@ impl fmt::Debug for HttpResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpResponse")
             .field("status", &self.status)
-            .field("headers", &self.headers)
+            .field("headers", &redacted(&self.headers))
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .finish()
     }
@@ -144,6 +135,20 @@ impl TransportFailure {
             message: message.into(),
         }
     }
+}
+
+/// Header pairs for `Debug`, with the values of secret headers (and cookies) replaced.
+fn redacted(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let secret = SECRET_HEADERS
+                .iter()
+                .chain(&["set-cookie", "cookie"])
+                .any(|s| name.eq_ignore_ascii_case(s));
+            (name.as_str(), if secret { "***" } else { value.as_str() })
+        })
+        .collect()
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -14,8 +14,10 @@
 
 pub mod auth;
 pub mod bridge;
+pub mod call;
 pub mod config;
 pub mod error;
+pub mod facts;
 pub mod http;
 pub mod idempotency;
 pub mod model;

@@ -5,32 +5,48 @@
 //! headers, retrying with backoff inside one overall deadline, replaying once after a
 //! `401 TOKEN_EXPIRED`, and turning the final answer into a typed [`Outcome`] or [`Error`].
 //! See `docs/architecture.md` §2 for the loop every binding writes.
+//!
+//! Money safety: every attempt of a call that changes state is judged by the one rule in
+//! [`crate::retry`] (`answer_may_have_applied`, `failure_may_have_applied`); once an attempt
+//! may have been applied, the operation's outcome is unknown on every later path (token
+//! refresh failures, a second `TOKEN_EXPIRED`, a 4xx on a later attempt, the deadline, an
+//! abandoned wait). `Operation::decorate` reads that one sticky flag; nothing else sets it.
+
+use std::fmt;
 
 use serde::Serialize;
 
 use crate::auth::TokenDecision;
-use crate::config::Config;
+use crate::call::{CallKind, CallSpec};
+use crate::config::MAX_TIMER_MS;
 use crate::error::{Error, ErrorKind};
-use crate::http::{FailureKind, HttpRequest, HttpResponse, TransportFailure};
+use crate::http::{FailureKind, HttpRequest, HttpResponse, Method, Purpose, TransportFailure};
 use crate::idempotency::IdempotencyKey;
 use crate::model::account::{Balance, Rebalance, RebalanceResult};
 use crate::model::cash_in::{CashIn, CreateCashIn, RefundCashIn};
 use crate::model::cash_out::{CashOut, CreateCashOut};
 use crate::retry::{self, Jitter, StatusClass};
 
+mod attempt;
+mod options;
 mod problem;
 mod request;
 mod session;
 
+pub use attempt::AttemptReport;
+pub use options::CallOptions;
 pub use request::validate_path_id;
 pub use session::Session;
+
+use options::Limits;
 
 /// How long past its attempt timeout a token refresher keeps the lease, so that waiters do not
 /// start a second exchange in the instant the first one's answer is being handled.
 const LEASE_GRACE_MS: u64 = 1_000;
 
-/// One API call with its typed input.
-#[derive(Debug, Clone)]
+/// One API call with its typed input. `Debug` names the call only: its input holds
+/// personal data.
+#[derive(Clone)]
 pub enum Call {
     CreateCashIn {
         request: CreateCashIn,
@@ -58,17 +74,47 @@ pub enum Call {
 }
 
 impl Call {
+    /// Its row of the call table ([`crate::call::CALLS`]).
+    pub fn kind(&self) -> CallKind {
+        match self {
+            Call::CreateCashIn { .. } => CallKind::CreateCashIn,
+            Call::GetCashIn { .. } => CallKind::GetCashIn,
+            Call::RefundCashIn { .. } => CallKind::RefundCashIn,
+            Call::CreateCashOut { .. } => CallKind::CreateCashOut,
+            Call::GetCashOut { .. } => CallKind::GetCashOut,
+            Call::GetBalance => CallKind::GetBalance,
+            Call::Rebalance { .. } => CallKind::Rebalance,
+        }
+    }
+
+    /// Method, path template, key and signature rules, reply type.
+    pub fn spec(&self) -> &'static CallSpec {
+        self.kind().spec()
+    }
+
     /// The bridge's method name (`cashOut.create`, …).
     pub fn name(&self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The path id, for the calls whose path has one.
+    pub fn id(&self) -> Option<&str> {
         match self {
-            Call::CreateCashIn { .. } => "cashIn.create",
-            Call::GetCashIn { .. } => "cashIn.get",
-            Call::RefundCashIn { .. } => "cashIn.refund",
-            Call::CreateCashOut { .. } => "cashOut.create",
-            Call::GetCashOut { .. } => "cashOut.get",
-            Call::GetBalance => "account.balance",
-            Call::Rebalance { .. } => "account.rebalance",
+            Call::GetCashIn { id } | Call::RefundCashIn { id, .. } | Call::GetCashOut { id } => {
+                Some(id)
+            }
+            _ => None,
         }
+    }
+
+    /// The HTTP method of the call.
+    pub fn method(&self) -> Method {
+        request::method_and_template(self).0
+    }
+
+    /// The path template (`/cash-out/{id}`): what events and logs name instead of the path.
+    pub fn path_template(&self) -> &'static str {
+        request::method_and_template(self).1
     }
 
     fn caller_key(&self) -> Option<&str> {
@@ -98,15 +144,21 @@ impl Call {
 
     /// Whether the call carries an `X-Idempotency-Key`.
     pub fn takes_idempotency_key(&self) -> bool {
-        matches!(
-            self,
-            Call::CreateCashIn { .. } | Call::RefundCashIn { .. } | Call::CreateCashOut { .. }
-        )
+        self.spec().keyed
     }
 }
 
-/// The typed answer of a call.
-#[derive(Debug, Clone, Serialize)]
+impl fmt::Debug for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("name", &self.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The typed answer of a call. `Debug` shows the kind, id and status only: the resource
+/// holds names, documents and PIX keys.
+#[derive(Clone, Serialize)]
 #[serde(untagged)]
 pub enum Reply {
     CashIn(CashIn),
@@ -115,8 +167,40 @@ pub enum Reply {
     Rebalance(RebalanceResult),
 }
 
-/// A successful call.
-#[derive(Debug, Clone)]
+impl Reply {
+    /// Whether a settle wait (`wait(id)`) keeps polling this resource: a cash-in
+    /// `AWAITING_PAYMENT` or a cash-out `PROCESSING` ([`retry::cash_in_is_pending`],
+    /// [`retry::cash_out_is_pending`]). Balances and rebalances are never pending.
+    pub fn is_pending(&self) -> bool {
+        match self {
+            Reply::CashIn(cash_in) => retry::cash_in_is_pending(&cash_in.status),
+            Reply::CashOut(cash_out) => retry::cash_out_is_pending(&cash_out.status),
+            Reply::Balance(_) | Reply::Rebalance(_) => false,
+        }
+    }
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reply::CashIn(c) => f
+                .debug_struct("CashIn")
+                .field("transaction_id", &c.transaction_id)
+                .field("status", &c.status)
+                .finish_non_exhaustive(),
+            Reply::CashOut(c) => f
+                .debug_struct("CashOut")
+                .field("transaction_id", &c.transaction_id)
+                .field("status", &c.status)
+                .finish_non_exhaustive(),
+            Reply::Balance(_) => f.debug_struct("Balance").finish_non_exhaustive(),
+            Reply::Rebalance(_) => f.debug_struct("Rebalance").finish_non_exhaustive(),
+        }
+    }
+}
+
+/// A successful call. `Debug` never prints `raw` nor the resource's personal data.
+#[derive(Clone)]
 pub struct Outcome {
     pub reply: Reply,
     /// HTTP status of the final answer (201, 202, 200).
@@ -131,6 +215,22 @@ pub struct Outcome {
     pub replayed: bool,
     /// The response body as text.
     pub raw: String,
+    /// Retry-After of the answer, in ms: a settle wait honours it (`retry::settle_delay_ms`).
+    pub retry_after_ms: Option<u64>,
+}
+
+impl fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outcome")
+            .field("reply", &self.reply)
+            .field("status", &self.status)
+            .field("idempotency_key", &self.idempotency_key)
+            .field("request_id", &self.request_id)
+            .field("attempts", &self.attempts)
+            .field("replayed", &self.replayed)
+            .field("raw", &format_args!("<{} bytes, redacted>", self.raw.len()))
+            .finish()
+    }
 }
 
 /// What the binding must do next.
@@ -160,8 +260,7 @@ enum Phase {
     Finished,
 }
 
-/// One API call in progress.
-#[derive(Debug)]
+/// One API call in progress. `Debug` shows its progress, never its body or input.
 pub struct Operation {
     call: Call,
     /// Serialised once: every attempt sends the same bytes with the same key.
@@ -169,18 +268,51 @@ pub struct Operation {
     idempotency_key: Option<IdempotencyKey>,
     jitter: Jitter,
     id: Option<u64>,
+    started_at_ms: u64,
+    /// The config's limits, kept to resolve `with_options` against them.
+    defaults: CallOptions,
+    limits: Limits,
     deadline_at_ms: u64,
     phase: Phase,
     /// API attempts sent.
     attempts: u32,
+    /// Token exchanges this operation sent.
+    token_attempts: u32,
     retries_used: u32,
     replayed_after_token_expiry: bool,
-    /// A non-GET attempt may have reached the server (sent, then no definitive answer).
+    /// THE sticky flag: some attempt of a state-changing call may have been applied
+    /// (`retry::answer_may_have_applied` / `retry::failure_may_have_applied`). Never reset.
     possibly_applied: bool,
+    /// Set while handling an attempt when the core plans to send the request again.
+    retry_planned: bool,
     last_status: Option<u16>,
     last_request_id: Option<String>,
     last_retry_after_ms: Option<u64>,
+    last_attempt: Option<AttemptReport>,
+    sent_at_ms: u64,
     result: Option<Result<Outcome, Error>>,
+}
+
+impl fmt::Debug for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation")
+            .field("call", &self.call.name())
+            .field(
+                "body",
+                &format_args!(
+                    "<{} bytes, redacted>",
+                    self.body.as_ref().map_or(0, Vec::len)
+                ),
+            )
+            .field("idempotency_key", &self.idempotency_key())
+            .field("phase", &self.phase)
+            .field("attempts", &self.attempts)
+            .field("retries_used", &self.retries_used)
+            .field("outcome_unknown", &self.outcome_unknown())
+            .field("limits", &self.limits)
+            .field("deadline_at_ms", &self.deadline_at_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Operation {
@@ -191,20 +323,29 @@ impl Operation {
         key_bytes.copy_from_slice(&entropy[..16]);
         seed.copy_from_slice(&entropy[16..]);
         let config = session.config();
+        let defaults = Limits::defaults(config);
+        let limits = Limits::resolve(&defaults, &CallOptions::default());
         let mut op = Operation {
             body: None,
             idempotency_key: None,
             jitter: Jitter::new(seed),
             id: None,
-            deadline_at_ms: now_ms.saturating_add(config.effective_deadline_ms()),
+            started_at_ms: now_ms,
+            defaults,
+            limits,
+            deadline_at_ms: now_ms.saturating_add(limits.deadline_ms),
             phase: Phase::Ready,
             attempts: 0,
+            token_attempts: 0,
             retries_used: 0,
             replayed_after_token_expiry: false,
             possibly_applied: false,
+            retry_planned: false,
             last_status: None,
             last_request_id: None,
             last_retry_after_ms: None,
+            last_attempt: None,
+            sent_at_ms: now_ms,
             result: None,
             call,
         };
@@ -226,6 +367,26 @@ impl Operation {
         op
     }
 
+    /// Per-call overrides of the config's timeout, deadline and retry budget; call it before
+    /// the first `poll` (the deadline counts from `new`). Bad overrides end the operation with
+    /// a `ValidationError` naming the field, before anything is sent.
+    pub fn with_options(mut self, options: CallOptions) -> Operation {
+        if self.phase == Phase::Finished {
+            return self;
+        }
+        match options.validate() {
+            Ok(()) => {
+                self.limits = Limits::resolve(&self.defaults, &options);
+                self.deadline_at_ms = self.started_at_ms.saturating_add(self.limits.deadline_ms);
+            }
+            Err(error) => {
+                let error = self.decorate(error);
+                self.finish(Err(error));
+            }
+        }
+        self
+    }
+
     /// The `X-Idempotency-Key` this operation sends on every attempt.
     pub fn idempotency_key(&self) -> Option<&str> {
         self.idempotency_key.as_ref().map(IdempotencyKey::as_str)
@@ -240,6 +401,21 @@ impl Operation {
         self.attempts
     }
 
+    /// The last HTTP attempt: after `poll` returned `Send` (in flight) and after its
+    /// `handle_response` / `handle_failure`. For event hooks and logs.
+    pub fn last_attempt(&self) -> Option<&AttemptReport> {
+        self.last_attempt.as_ref()
+    }
+
+    /// Whether the outcome would be unknown if the operation ended now: an attempt of this
+    /// state-changing call may have been applied, or one is in flight. A binding whose caller
+    /// abandons the call (a cancelled task, a dropped promise) reports the key when this is
+    /// true.
+    pub fn outcome_unknown_if_abandoned(&self) -> bool {
+        self.outcome_unknown()
+            || (self.call_may_apply() && matches!(self.phase, Phase::ApiInFlight { .. }))
+    }
+
     /// What to do next.
     pub fn poll(&mut self, session: &mut Session, now_ms: u64) -> Step {
         if self.phase == Phase::Finished {
@@ -251,24 +427,30 @@ impl Operation {
             }));
         }
         if now_ms >= self.deadline_at_ms {
+            // An attempt still in flight is abandoned: it may have been applied.
+            if matches!(self.phase, Phase::ApiInFlight { .. } | Phase::TokenInFlight) {
+                let abandoned = TransportFailure::new(FailureKind::Timeout, true, "deadline");
+                self.note_failure(&abandoned, now_ms);
+                self.seal_attempt();
+            }
             self.release(session);
             let error = Error::new(
                 ErrorKind::Timeout,
                 format!(
                     "{}: deadline of {} ms exceeded after {} attempt(s)",
                     self.call.name(),
-                    session.config().effective_deadline_ms(),
+                    self.limits.deadline_ms,
                     self.attempts
                 ),
             );
-            let result = Err(self.decorate(error, self.outcome_unknown()));
+            let result = Err(self.decorate(error));
             self.finish(result);
             return self.poll(session, now_ms);
         }
         match self.phase {
             Phase::Sleeping { until_ms } if now_ms < until_ms => {
                 return Step::Sleep {
-                    ms: until_ms - now_ms,
+                    ms: (until_ms - now_ms).min(MAX_TIMER_MS),
                 };
             }
             Phase::TokenInFlight | Phase::ApiInFlight { .. } => {
@@ -283,7 +465,8 @@ impl Operation {
             }
             Phase::AwaitingToken { since_epoch } => {
                 if let Some(failure) = session.token.failure_since(since_epoch) {
-                    let error = self.decorate(failure.clone(), false);
+                    // The refresher's error, decorated with THIS operation's key and flag.
+                    let error = self.decorate(failure.clone());
                     self.finish(Err(error));
                     return self.poll(session, now_ms);
                 }
@@ -294,7 +477,7 @@ impl Operation {
             Some(id) => id,
             None => *self.id.insert(session.allocate_operation_id()),
         };
-        let attempt_timeout = self.attempt_timeout(session.config(), now_ms);
+        let attempt_timeout = self.attempt_timeout(now_ms);
         let lease_ms = attempt_timeout.saturating_add(LEASE_GRACE_MS);
         match session.token.decide(id, now_ms, lease_ms) {
             TokenDecision::Use(generation) => {
@@ -313,10 +496,13 @@ impl Operation {
                 );
                 self.attempts += 1;
                 self.phase = Phase::ApiInFlight { generation };
+                self.open_attempt(Purpose::Api, now_ms);
                 Step::Send(http)
             }
             TokenDecision::Refresh => {
+                self.token_attempts += 1;
                 self.phase = Phase::TokenInFlight;
+                self.open_attempt(Purpose::Token, now_ms);
                 Step::Send(request::token_request(
                     &session.config,
                     &session.user_agent,
@@ -330,7 +516,9 @@ impl Operation {
                     };
                 }
                 Step::AwaitToken {
-                    max_wait_ms: max_wait_ms.min(self.deadline_at_ms - now_ms),
+                    max_wait_ms: max_wait_ms
+                        .min(self.deadline_at_ms - now_ms)
+                        .min(MAX_TIMER_MS),
                 }
             }
         }
@@ -338,13 +526,19 @@ impl Operation {
 
     /// The answer to the last `Send`.
     pub fn handle_response(&mut self, session: &mut Session, response: HttpResponse, now_ms: u64) {
+        self.retry_planned = false;
         match self.phase {
-            Phase::TokenInFlight => self.on_token_response(session, response, now_ms),
-            Phase::ApiInFlight { generation } => {
-                self.on_api_response(session, response, generation, now_ms)
+            Phase::TokenInFlight => {
+                self.note_answer(&response, now_ms);
+                self.on_token_response(session, response, now_ms);
             }
-            _ => {}
+            Phase::ApiInFlight { generation } => {
+                self.note_answer(&response, now_ms);
+                self.on_api_response(session, response, generation, now_ms);
+            }
+            _ => return,
         }
+        self.seal_attempt();
     }
 
     /// The last `Send` failed without an HTTP answer.
@@ -354,20 +548,23 @@ impl Operation {
         failure: TransportFailure,
         now_ms: u64,
     ) {
+        self.retry_planned = false;
         match self.phase {
-            Phase::TokenInFlight => self.on_token_failure(session, &failure, now_ms),
+            Phase::TokenInFlight => {
+                self.note_failure(&failure, now_ms);
+                self.on_token_failure(session, &failure, now_ms);
+            }
             Phase::ApiInFlight { .. } => {
-                if failure.request_sent && self.call_may_apply() {
-                    self.possibly_applied = true;
-                }
+                self.note_failure(&failure, now_ms);
                 if !self.schedule_retry(session, now_ms, None) {
                     let error = transport_error(&failure, self.call.name());
-                    let result = Err(self.decorate(error, self.outcome_unknown()));
+                    let result = Err(self.decorate(error));
                     self.finish(result);
                 }
             }
-            _ => {}
+            _ => return,
         }
+        self.seal_attempt();
     }
 
     /// Gives back the token lease if this operation holds it (call when abandoning it).
@@ -377,9 +574,84 @@ impl Operation {
         }
     }
 
+    /// Starts the report of the attempt `poll` is about to hand out.
+    fn open_attempt(&mut self, purpose: Purpose, now_ms: u64) {
+        let (method, path_template, attempt, key) = match purpose {
+            Purpose::Api => (
+                self.call.method(),
+                self.call.path_template(),
+                self.attempts,
+                self.idempotency_key().map(str::to_owned),
+            ),
+            Purpose::Token => (Method::Post, "/auth/token", self.token_attempts, None),
+        };
+        self.sent_at_ms = now_ms;
+        self.last_attempt = Some(AttemptReport {
+            purpose,
+            attempt,
+            method,
+            path_template,
+            idempotency_key: key,
+            status: None,
+            request_id: None,
+            failure: None,
+            elapsed_ms: 0,
+            in_flight: true,
+            will_retry: false,
+            outcome_unknown: self.outcome_unknown(),
+        });
+    }
+
+    /// Records an answer: the rule first, so that every path after it sees the flag.
+    fn note_answer(&mut self, response: &HttpResponse, now_ms: u64) {
+        let request_id = problem::request_id(response);
+        if matches!(self.phase, Phase::ApiInFlight { .. })
+            && self.call_may_apply()
+            && retry::response_may_have_applied(response)
+        {
+            self.possibly_applied = true;
+        }
+        if let Some(report) = &mut self.last_attempt {
+            report.status = Some(response.status);
+            report.request_id = request_id;
+            report.elapsed_ms = now_ms.saturating_sub(self.sent_at_ms);
+            report.in_flight = false;
+        }
+    }
+
+    /// Records a failure without an answer (or an abandoned wait), by the same rule.
+    fn note_failure(&mut self, failure: &TransportFailure, now_ms: u64) {
+        if matches!(self.phase, Phase::ApiInFlight { .. })
+            && self.call_may_apply()
+            && retry::failure_may_have_applied(failure)
+        {
+            self.possibly_applied = true;
+        }
+        if let Some(report) = &mut self.last_attempt {
+            report.failure = Some(failure.kind);
+            report.elapsed_ms = now_ms.saturating_sub(self.sent_at_ms);
+            report.in_flight = false;
+        }
+    }
+
+    /// Completes the report once the core decided what comes next.
+    fn seal_attempt(&mut self) {
+        // A success is a definitive answer: the outcome is known, whatever came before.
+        let succeeded = matches!(self.result, Some(Ok(_)));
+        let outcome_unknown = self.outcome_unknown() && !succeeded;
+        let will_retry = self.retry_planned && self.phase != Phase::Finished;
+        if let Some(report) = &mut self.last_attempt {
+            report.will_retry = will_retry;
+            report.outcome_unknown = outcome_unknown;
+        }
+    }
+
     fn on_token_failure(&mut self, session: &mut Session, failure: &TransportFailure, now_ms: u64) {
+        if self.keep_valid_token(session, now_ms) {
+            return;
+        }
         if !self.schedule_retry(session, now_ms, None) {
-            let error = self.decorate(transport_error(failure, "POST /auth/token"), false);
+            let error = transport_error(failure, "POST /auth/token");
             self.fail_token(session, error);
         }
     }
@@ -397,11 +669,15 @@ impl Operation {
                     self.phase = Phase::Ready;
                 }
                 Err(error) => {
-                    let error = self.decorate(error.with_status(status), false);
-                    self.fail_token(session, error);
+                    if !self.keep_valid_token(session, now_ms) {
+                        self.fail_token(session, error.with_status(status));
+                    }
                 }
             },
             class => {
+                if self.keep_valid_token(session, now_ms) {
+                    return;
+                }
                 let retry_after = retry::retry_after_ms(&response);
                 let transient = class != StatusClass::Final;
                 if transient && self.schedule_retry(session, now_ms, retry_after) {
@@ -409,12 +685,25 @@ impl Operation {
                 }
                 // Never quote the body of the token exchange beyond the problem fields.
                 let mut error = problem::error_from_response(&response, "POST /auth/token");
-                error.request_id = header_owned(&response, "x-request-id");
                 error.retry_after_ms = retry_after;
-                let error = self.decorate(error, false);
                 self.fail_token(session, error);
             }
         }
+    }
+
+    /// A failed refresh while the current token is still valid (a proactive refresh inside
+    /// the margin): go on with that token, and back the next proactive refresh off so the
+    /// token endpoint's trouble neither fails this call nor draws a request from every call.
+    fn keep_valid_token(&mut self, session: &mut Session, now_ms: u64) -> bool {
+        if !session.token.is_usable(now_ms) {
+            return false;
+        }
+        let backoff = retry::backoff_ms(session.token.refresh_failures(), &mut self.jitter);
+        if let Some(id) = self.id {
+            session.token.defer_refresh(id, now_ms, backoff);
+        }
+        self.phase = Phase::Ready;
+        true
     }
 
     fn on_api_response(
@@ -426,12 +715,13 @@ impl Operation {
     ) {
         let status = response.status;
         self.last_status = Some(status);
-        self.last_request_id = header_owned(&response, "x-request-id");
+        self.last_request_id = problem::request_id(&response);
         self.last_retry_after_ms = retry::retry_after_ms(&response);
         match retry::classify_status(status) {
             StatusClass::Success => {
-                let result = request::parse_reply(&self.call, &response.body)
-                    .map(|reply| Outcome {
+                let parsed = request::parse_reply(&self.call, &response);
+                let result = match parsed {
+                    Ok(reply) => Ok(Outcome {
                         reply,
                         status,
                         idempotency_key: self.idempotency_key().map(str::to_owned),
@@ -441,10 +731,12 @@ impl Operation {
                             .header("idempotent-replayed")
                             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
                         raw: String::from_utf8_lossy(&response.body).into_owned(),
-                    })
-                    // A 2xx to a POST means it was applied: the caller must not send it
-                    // again with a new key, so the unreadable answer is an unknown outcome.
-                    .map_err(|e| self.decorate(e.with_status(status), self.call_may_apply()));
+                        retry_after_ms: self.last_retry_after_ms,
+                    }),
+                    // A 2xx to a POST means it was applied (the rule set the flag): the
+                    // caller must not send it again with a new key.
+                    Err(error) => Err(self.decorate(error.with_status(status))),
+                };
                 self.finish(result);
             }
             StatusClass::Final => {
@@ -456,16 +748,14 @@ impl Operation {
                     // Not a retry: the same request, same key, with a fresh token.
                     session.token.invalidate(generation);
                     self.replayed_after_token_expiry = true;
+                    self.retry_planned = true;
                     self.phase = Phase::Ready;
                     return;
                 }
-                let result = Err(self.decorate(error, false));
+                let result = Err(self.decorate(error));
                 self.finish(result);
             }
             class => {
-                if retry::status_may_have_applied(status) && self.call_may_apply() {
-                    self.possibly_applied = true;
-                }
                 if self.schedule_retry(session, now_ms, self.last_retry_after_ms) {
                     return;
                 }
@@ -473,7 +763,7 @@ impl Operation {
                 if class == StatusClass::RateLimited {
                     error.kind = ErrorKind::RateLimited;
                 }
-                let result = Err(self.decorate(error, self.outcome_unknown()));
+                let result = Err(self.decorate(error));
                 self.finish(result);
             }
         }
@@ -486,7 +776,7 @@ impl Operation {
         now_ms: u64,
         retry_after: Option<u64>,
     ) -> bool {
-        if self.retries_used >= session.config().max_retries {
+        if self.retries_used >= self.limits.max_retries {
             return false;
         }
         let wait = match retry_after {
@@ -504,44 +794,46 @@ impl Operation {
             && let Some(id) = self.id
         {
             let lease = self
-                .attempt_timeout(session.config(), until_ms)
+                .attempt_timeout(until_ms)
                 .saturating_add(LEASE_GRACE_MS);
             session
                 .token
                 .extend_lease(id, until_ms.saturating_add(lease));
         }
+        self.retry_planned = true;
         self.phase = Phase::Sleeping { until_ms };
         true
     }
 
+    /// The token exchange failed for good: the waiters get the bare error (each decorates
+    /// it with its own key and flag), this operation its decorated copy.
     fn fail_token(&mut self, session: &mut Session, error: Error) {
         if let Some(id) = self.id {
             session.token.fail(id, error.clone());
         }
+        let error = self.decorate(error);
         self.finish(Err(error));
     }
 
-    fn attempt_timeout(&self, config: &Config, now_ms: u64) -> u64 {
-        config
+    fn attempt_timeout(&self, now_ms: u64) -> u64 {
+        self.limits
             .timeout_ms
             .min(self.deadline_at_ms.saturating_sub(now_ms))
-            .max(1)
+            .clamp(1, MAX_TIMER_MS)
     }
 
     /// Every POST changes state on the server (a charge, a payment, a refund, a rebalance).
     fn call_may_apply(&self) -> bool {
-        !matches!(
-            self.call,
-            Call::GetCashIn { .. } | Call::GetCashOut { .. } | Call::GetBalance
-        )
+        self.call.spec().method == crate::http::Method::Post
     }
 
     fn outcome_unknown(&self) -> bool {
         self.call_may_apply() && self.possibly_applied
     }
 
-    /// Adds what the caller needs to act on an error: the key, attempts, last request id.
-    fn decorate(&self, mut error: Error, outcome_unknown: bool) -> Error {
+    /// Adds what the caller needs to act on an error: the key, attempts, last request id,
+    /// and the outcome-unknown flag, always from the sticky flag (never from the caller).
+    fn decorate(&self, mut error: Error) -> Error {
         error.idempotency_key = self.idempotency_key().map(str::to_owned);
         error.attempts = self.attempts;
         if error.status.is_none() {
@@ -553,10 +845,8 @@ impl Operation {
         if error.retry_after_ms.is_none() {
             error.retry_after_ms = self.last_retry_after_ms;
         }
-        if outcome_unknown {
-            // The advice is written by Error's Display, from the key set above.
-            error.outcome_unknown = true;
-        }
+        // The advice is written by Error's Display, from the key set above.
+        error.outcome_unknown = self.outcome_unknown();
         error
     }
 
@@ -579,11 +869,4 @@ fn transport_error(failure: &TransportFailure, what: &str) -> Error {
             format!("{what}: the connection failed before an answer was read"),
         ),
     }
-}
-
-fn header_owned(response: &HttpResponse, name: &str) -> Option<String> {
-    response
-        .header(name)
-        .filter(|v| v.len() <= 200)
-        .map(str::to_owned)
 }

@@ -120,3 +120,57 @@ fn bridge_event_json_has_string_amounts_and_dedupe_key() {
     assert_eq!(event["data"]["failure"]["code"], "PIX_KEY_NOT_FOUND");
     assert_eq!(event["dedupe_key"], case["dedupeKey"]);
 }
+
+#[test]
+fn key_rotation_and_freshness_vectors() {
+    use connectpsp_core::webhook::{Freshness, Verifier};
+    let data = testdata("webhook_options.json");
+    let cases = data["cases"].as_array().unwrap();
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let body = case["body"].as_str().unwrap().as_bytes();
+        let signature = case["signature"].as_str().unwrap();
+        let tokens: Vec<&str> = case["cryptoTokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        let freshness = case["toleranceMs"].as_u64().map(|tolerance_ms| Freshness {
+            now_ms: case["nowMs"].as_u64().unwrap(),
+            tolerance_ms,
+        });
+        let result = Verifier::new(&tokens)
+            .with_freshness(freshness)
+            .construct_event(body, signature);
+        match case["expect"].as_str().unwrap() {
+            "ok" => {
+                result.unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+            "webhook_signature" => {
+                let error = result.expect_err(name);
+                assert_eq!(error.kind, ErrorKind::WebhookSignature, "{name}: {error}");
+                for token in &tokens {
+                    assert!(!error.to_string().contains(token), "{name}");
+                }
+            }
+            "validation" => {
+                let error = result.expect_err(name);
+                assert_eq!(error.kind, ErrorKind::Validation, "{name}");
+                assert_eq!(error.field.as_deref(), case["field"].as_str(), "{name}");
+            }
+            other => panic!("unknown expectation {other}"),
+        }
+    }
+    // The bridge reports the same, with snake_case field paths for Python.
+    let empty = cases.iter().find(|c| c["expect"] == "validation").unwrap();
+    let error = connectpsp_core::bridge::webhook_verify_event(
+        empty["body"].as_str().unwrap().as_bytes(),
+        empty["signature"].as_str().unwrap(),
+        &["a", ""],
+        None,
+        connectpsp_core::bridge::Codec::PYTHON,
+    )
+    .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("crypto_tokens[1]"));
+}

@@ -30,9 +30,9 @@ from .models import (
 
 __all__ = ["Client", "AsyncClient", "STAGING", "PRODUCTION", "SIGNATURE_HEADER", "Webhook"]
 
-STAGING = "https://api.homologacao.connectpsp.com"
-PRODUCTION = "https://api.connectpsp.com"
-SIGNATURE_HEADER = "X-Connect-Signature"
+STAGING: str = _native.STAGING_URL
+PRODUCTION: str = _native.PRODUCTION_URL
+SIGNATURE_HEADER: str = _native.SIGNATURE_HEADER
 
 #: Amounts: ``Decimal("150.50")``, ``"150.50"`` or whole reais as ``int``. A ``float`` is refused.
 AmountLike = Union[Decimal, int, str]

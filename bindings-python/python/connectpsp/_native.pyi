@@ -1,8 +1,24 @@
 # Stubs of the Rust extension module (bindings-python/src). Checked by `mypy.stubtest`.
 import asyncio
-from typing import Optional, final
+from typing import Optional, Union, final
 
 __all__ = [
+    "APPLICATION_TOKEN_HEADER",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT_MS",
+    "DIGITAL_SIGNATURE_HEADER",
+    "EVENT_ID_HEADER",
+    "IDEMPOTENCY_KEY_HEADER",
+    "MAX_RESPONSE_BYTES",
+    "MAX_WEBHOOK_BYTES",
+    "PRODUCTION_URL",
+    "REPLAYED_HEADER",
+    "REQUEST_ID_HEADER",
+    "RESUBMIT_METHODS",
+    "SIGNATURE_HEADER",
+    "STAGING_URL",
+    "USER_AGENT_CORE",
+    "USER_AGENT_PREFIX",
     "CORE_VERSION",
     "NativeClient",
     "NativeSandbox",
@@ -12,15 +28,37 @@ __all__ = [
     "mask_document",
     "mask_pix_key",
     "pix_build_brcode",
+    "pix_detect_key_type",
+    "pix_format_document",
     "pix_is_valid_cnpj",
     "pix_is_valid_cpf",
+    "pix_normalize_document",
     "pix_parse_brcode",
+    "pix_qr_png",
+    "pix_qr_svg",
     "pix_validate_key",
     "webhook_construct_event",
 ]
 
 VERSION: str
 CORE_VERSION: str
+# The core's facts (connectpsp_core::facts::ALL).
+APPLICATION_TOKEN_HEADER: str
+DEFAULT_MAX_RETRIES: int
+DEFAULT_TIMEOUT_MS: int
+DIGITAL_SIGNATURE_HEADER: str
+EVENT_ID_HEADER: str
+IDEMPOTENCY_KEY_HEADER: str
+MAX_RESPONSE_BYTES: int
+MAX_WEBHOOK_BYTES: int
+PRODUCTION_URL: str
+REPLAYED_HEADER: str
+REQUEST_ID_HEADER: str
+RESUBMIT_METHODS: tuple[str, ...]
+SIGNATURE_HEADER: str
+STAGING_URL: str
+USER_AGENT_CORE: str
+USER_AGENT_PREFIX: str
 
 #: (method, path, status or None, elapsed ms, attempt, idempotency key or None, failure or None)
 _Attempt = tuple[str, str, Optional[int], int, int, Optional[str], Optional[str]]
@@ -46,7 +84,13 @@ class NativeSandbox:
     def running(self) -> bool: ...
     def stop(self) -> None: ...
 
-def webhook_construct_event(payload: bytes, signature: str, crypto_token: str) -> str: ...
+def webhook_construct_event(
+    payload: bytes,
+    signature: str,
+    crypto_token: Union[str, list[str]],
+    tolerance_ms: Optional[int] = None,
+    now_ms: Optional[int] = None,
+) -> str: ...
 def idempotency_key_for(reference: str) -> str: ...
 def mask_document(document: str) -> str: ...
 def mask_pix_key(kind: Optional[str], key: str) -> str: ...
@@ -55,4 +99,9 @@ def pix_build_brcode(params_json: str) -> str: ...
 def pix_validate_key(kind: str, key: str) -> str: ...
 def pix_is_valid_cpf(document: str) -> bool: ...
 def pix_is_valid_cnpj(document: str) -> bool: ...
+def pix_detect_key_type(key: str) -> str: ...
+def pix_normalize_document(document: str) -> str: ...
+def pix_format_document(document: str) -> str: ...
+def pix_qr_svg(code: str) -> str: ...
+def pix_qr_png(code: str, module_px: Optional[int] = None) -> bytes: ...
 def _drain() -> None: ...

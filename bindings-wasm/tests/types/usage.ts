@@ -15,6 +15,8 @@ import {
   type CallOptions,
   type CashIn,
   type Logger,
+  type RequestEvent,
+  type ResponseEvent,
   type CashOut,
   type CreateCashOutParams,
   type Destination,
@@ -137,6 +139,19 @@ export async function perCall(client: ConnectPSP, payout: CreateCashOutParams): 
   }
   // @ts-expect-error a signal is an AbortSignal
   await client.account.balance({ signal: "stop" });
+  await client.cashOut.get("id", { timeoutMs: 2_000, deadlineMs: 5_000, maxRetries: 0 });
+  // @ts-expect-error maxRetries is a number
+  await client.cashOut.get("id", { maxRetries: "2" });
+  const onResponse = (e: ResponseEvent): void => {
+    const status: number | null = e.status;
+    const retry: boolean = e.willRetry;
+    const unknown: boolean = e.outcomeUnknown;
+    const path: string = e.path;
+    void [status, retry, unknown, path, e.requestId, e.elapsedMs, e.callId];
+  };
+  client.on("request", (e: RequestEvent) => void e.idempotencyKey).on("response", onResponse).off("response", onResponse);
+  // @ts-expect-error only "request" and "response"
+  client.on("retry", () => undefined);
   const logger: Logger = console;
   const quiet = new ConnectPSP({ clientId: "a", clientSecret: "b", applicationToken: "c", cryptoToken: "d", logger });
   const silent = new ConnectPSP({ clientId: "a", clientSecret: "b", applicationToken: "c", cryptoToken: "d", logger: null });

@@ -4,13 +4,11 @@ use serde::Deserialize;
 
 use super::{Call, Reply};
 use crate::auth::AccessToken;
+use crate::call::ReplyKind;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind};
-use crate::http::{HttpRequest, Method, Purpose, is_valid_header_value};
+use crate::http::{HttpRequest, HttpResponse, Method, Purpose, is_valid_header_value};
 use crate::model::parse_response;
-
-/// How much of an unreadable body a decode error quotes.
-const EXCERPT_CHARS: usize = 120;
 
 /// A path id: 1–64 characters of `[A-Za-z0-9_-]`, so nothing can escape its path segment
 /// (`../`, `%2F`, `?x=`, CR/LF, non-ASCII are all refused).
@@ -56,24 +54,11 @@ fn serialize<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
     })
 }
 
-fn method_and_path(call: &Call) -> (Method, String) {
-    match call {
-        Call::CreateCashIn { .. } => (Method::Post, "/cash-in".to_owned()),
-        Call::GetCashIn { id } => (Method::Get, format!("/cash-in/{id}")),
-        Call::RefundCashIn { id, .. } => (Method::Post, format!("/cash-in/{id}/refund")),
-        Call::CreateCashOut { .. } => (Method::Post, "/cash-out".to_owned()),
-        Call::GetCashOut { id } => (Method::Get, format!("/cash-out/{id}")),
-        Call::GetBalance => (Method::Get, "/account/balance".to_owned()),
-        Call::Rebalance { .. } => (Method::Post, "/account/rebalance".to_owned()),
-    }
-}
-
-/// Reference §3.1: cash-out, rebalance and refund need the DigitalSignature.
-fn needs_signature(call: &Call) -> bool {
-    matches!(
-        call,
-        Call::CreateCashOut { .. } | Call::Rebalance { .. } | Call::RefundCashIn { .. }
-    )
+/// Method and path template (`/cash-out/{id}`) of a call: what events and logs name, never
+/// the id itself.
+pub(super) fn method_and_template(call: &Call) -> (Method, &'static str) {
+    let spec = call.spec();
+    (spec.method, spec.path)
 }
 
 fn common_headers(user_agent: &str, with_body: bool) -> Vec<(String, String)> {
@@ -95,7 +80,8 @@ pub(super) fn api_request(
     idempotency_key: Option<&str>,
     timeout_ms: u64,
 ) -> HttpRequest {
-    let (method, path) = method_and_path(call);
+    let spec = call.spec();
+    let path = spec.path_with(call.id());
     let mut headers = common_headers(user_agent, body.is_some());
     headers.push((
         "Authorization".to_owned(),
@@ -105,7 +91,8 @@ pub(super) fn api_request(
         "ApplicationToken".to_owned(),
         config.application_token.expose().to_owned(),
     ));
-    if needs_signature(call) {
+    // Reference §3.1: cash-out, rebalance and refund need the DigitalSignature.
+    if spec.signed {
         headers.push((
             "DigitalSignature".to_owned(),
             token.signature.expose().to_owned(),
@@ -115,7 +102,7 @@ pub(super) fn api_request(
         headers.push(("X-Idempotency-Key".to_owned(), key.to_owned()));
     }
     HttpRequest {
-        method,
+        method: spec.method,
         url: format!("{}{path}", config.base_url()),
         headers,
         body: body.map(<[u8]>::to_vec).unwrap_or_default(),
@@ -167,42 +154,29 @@ pub(super) fn parse_token(body: &[u8]) -> Result<(String, u64), Error> {
     Ok((answer.access_token, answer.expires_in))
 }
 
-pub(super) fn parse_reply(call: &Call, body: &[u8]) -> Result<Reply, Error> {
+pub(super) fn parse_reply(call: &Call, response: &HttpResponse) -> Result<Reply, Error> {
+    let body = response.body.as_slice();
     // One pass straight from the bytes on the happy path; on failure, the model's parser
     // (through a Value) names the faulty field without quoting values.
     fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
         serde_json::from_slice(body).or_else(|_| parse_response(body))
     }
-    let decoded = match call {
-        Call::CreateCashIn { .. } | Call::GetCashIn { .. } | Call::RefundCashIn { .. } => {
-            typed(body).map(Reply::CashIn)
-        }
-        Call::CreateCashOut { .. } | Call::GetCashOut { .. } => typed(body).map(Reply::CashOut),
-        Call::GetBalance => typed(body).map(Reply::Balance),
-        Call::Rebalance { .. } => typed(body).map(Reply::Rebalance),
+    let decoded = match call.spec().reply {
+        ReplyKind::CashIn => typed(body).map(Reply::CashIn),
+        ReplyKind::CashOut => typed(body).map(Reply::CashOut),
+        ReplyKind::Balance => typed(body).map(Reply::Balance),
+        ReplyKind::Rebalance => typed(body).map(Reply::Rebalance),
     };
     decoded.map_err(|mut error| {
-        error.detail = Some(error.message.clone());
+        // The body is never quoted (it holds names, documents, PIX keys): its size and type
+        // are what the message says about it.
+        let what = super::problem::clean_text(&error.message, 500);
+        error.detail = Some(what.clone());
         error.message = format!(
-            "{}: {}; body starts with: {}",
+            "{}: {what}; {}",
             call.name(),
-            error.message,
-            excerpt(body)
+            super::problem::describe_body(response)
         );
         error
     })
-}
-
-/// The first characters of a body, printable and bounded, for an error message.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out: String = text
-        .chars()
-        .take(EXCERPT_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().count() > EXCERPT_CHARS {
-        out.push('…');
-    }
-    out
 }
