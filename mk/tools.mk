@@ -10,7 +10,7 @@ WASM_BINDGEN_VERSION := $(or $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^ver
 BINARYEN_VERSION := 132.0.0
 MATURIN_VERSION := 1.16.0
 # npm manifests whose dependencies are installed once into $(TOOLS)/node_modules.
-NPM_MANIFESTS := $(wildcard bindings-wasm/package.json examples/package.json)
+NPM_MANIFESTS := $(wildcard bindings-wasm/package.json examples/package.json bindings-wasm/tests/runtimes/package.json)
 # pip requirement files installed into $(VENV).
 PIP_REQUIREMENTS := $(wildcard bindings-python/requirements-dev.txt examples/requirements.txt)
 PIP_BASE := maturin==$(MATURIN_VERSION) pytest mypy

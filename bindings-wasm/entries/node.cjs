@@ -1,8 +1,9 @@
 "use strict";
-// Node entry (require, and import through node.mjs; Bun loads it too): the nodejs glue of
-// wasm-bindgen loads the .wasm synchronously with fs, so the package is usable as soon as it is
-// required. Requests go through undici's `request` on a keep-alive Agent (the fastest Node
-// client, see ts/http-node.ts); the `fetch` option still overrides it.
+// Node and Bun entry (require, and import through node.mjs; conditions `node` and `bun`): the
+// nodejs glue of wasm-bindgen loads the .wasm synchronously with fs, so the package is usable as
+// soon as it is required (Bun's require() cannot load web.mjs, which has a top-level await).
+// Requests go through undici's `request` on a keep-alive Agent in Node (the fastest Node client,
+// see ts/http-node.ts); Bun keeps its native fetch; the `fetch` option overrides either.
 const core = require("./wasm/connectpsp_wasm.cjs");
 const { setRuntime } = require("./cjs/runtime.js");
 const { undiciTransport } = require("./cjs/http-node.js");
