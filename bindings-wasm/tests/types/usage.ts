@@ -14,6 +14,7 @@ import {
   webhooks,
   type CallOptions,
   type CashIn,
+  type KeyTypeDetection,
   type Logger,
   type RequestEvent,
   type ResponseEvent,
@@ -194,5 +195,11 @@ export function toolkit(): void {
   pix.validateKey("IBAN", "x");
   const code: string = pix.buildBrCode({ key: "a@b.com", merchantName: "Loja", merchantCity: "SAO PAULO" });
   const parsed = pix.parseBrCode(code);
-  void [valid, normalised, parsed];
+  const detected: KeyTypeDetection = pix.detectKeyType("a@b.com");
+  const kind: string | null = detected.type;
+  const doc: string = pix.formatDocument(pix.normalizeDocument("123.456.789-09"));
+  const svg: string = pix.qrSvg(code);
+  const png: Uint8Array = pix.qrPng(code, 4);
+  const rotated: WebhookEvent = webhooks.constructEvent("{}", "sig", ["new", "old"], { toleranceMs: 300_000 });
+  void [valid, normalised, parsed, kind, doc, svg, png, rotated];
 }
