@@ -475,6 +475,13 @@ pub fn pix_is_valid_cnpj(value: &str) -> bool {
     bridge::pix_is_valid_cnpj(value)
 }
 
+/// The X-Connect-Signature ConnectPSP sends with `payload` (for `connectpsp/testing`: the same
+/// HMAC the verification checks, computed by the core).
+#[wasm_bindgen(js_name = webhookSignature)]
+pub fn webhook_signature(payload: &[u8], crypto_token: &str) -> String {
+    connectpsp_core::signature::hmac_sha256_hex(crypto_token.as_bytes(), payload)
+}
+
 #[wasm_bindgen(js_name = idempotencyKeyFor)]
 pub fn idempotency_key_for(reference: &str) -> String {
     bridge::idempotency_key_for(reference)

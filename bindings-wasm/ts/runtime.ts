@@ -111,6 +111,7 @@ export interface CoreModule {
   pixQrSvg(code: string): string;
   pixQrPng(code: string, modulePx?: number): Uint8Array;
   idempotencyKeyFor(reference: string): string;
+  webhookSignature(payload: Uint8Array, cryptoToken: string): string;
   coreVersion(): string;
   coreFacts(): CoreFacts;
 }
