@@ -257,6 +257,7 @@ impl WasmOperation {
                     idempotency_key: outcome.idempotency_key.as_deref(),
                     attempts: outcome.attempts,
                     replayed: outcome.replayed,
+                    pending: outcome.reply.is_pending(),
                     raw: &outcome.raw,
                 }
                 .serialize(&serializer)
@@ -344,6 +345,8 @@ struct DoneOk<'a> {
     idempotency_key: Option<&'a str>,
     attempts: u32,
     replayed: bool,
+    /// A settle wait keeps polling this resource (the core's pending rule).
+    pending: bool,
     raw: &'a str,
 }
 
@@ -480,6 +483,18 @@ pub fn pix_is_valid_cnpj(value: &str) -> bool {
 #[wasm_bindgen(js_name = webhookSignature)]
 pub fn webhook_signature(payload: &[u8], crypto_token: &str) -> String {
     connectpsp_core::signature::hmac_sha256_hex(crypto_token.as_bytes(), payload)
+}
+
+/// The delay before poll `poll + 1` of a settle wait (`cashOut.wait`), the core's schedule;
+/// `entropy`: 16 random bytes for the jitter.
+#[wasm_bindgen(js_name = settleDelayMs)]
+pub fn settle_delay_ms(poll: u32, entropy: &[u8]) -> f64 {
+    let mut seed = [0u8; 16];
+    for (slot, byte) in seed.iter_mut().zip(entropy) {
+        *slot = *byte;
+    }
+    let mut jitter = connectpsp_core::retry::Jitter::new(seed);
+    connectpsp_core::retry::settle_delay_ms(poll, None, &mut jitter) as f64
 }
 
 #[wasm_bindgen(js_name = idempotencyKeyFor)]

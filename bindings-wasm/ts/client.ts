@@ -1,9 +1,9 @@
 // The client: options in, resources out. Each method names a core call and hands its parameters
 // over as JSON; the core validates them, builds and signs the requests and decides retries.
 
-import { ConnectPSPError, toSdkError, ValidationError } from "./errors.js";
+import { AbortError, ConnectPSPError, TimeoutError, toSdkError, ValidationError } from "./errors.js";
 import { facts, runtime, type CoreSession } from "./runtime.js";
-import { drive, TokenSignal, type DriveOptions, type DriverContext } from "./driver.js";
+import { drive, entropy, monotonicNow, TokenSignal, wake, type DriveOptions, type DriverContext } from "./driver.js";
 import { Hooks } from "./hooks.js";
 import type { Transport } from "./http.js";
 import { fetchTransport, type FetchFunction } from "./http-fetch.js";
@@ -26,6 +26,7 @@ import type {
   RebalanceParams,
   RebalanceResult,
   RefundCashInParams,
+  WaitOptions,
   WebhookEvent,
   WithResponse,
 } from "./types.js";
@@ -56,6 +57,10 @@ export interface CashInResource {
   get(id: string, options?: CallOptions): Promise<WithResponse<CashIn>>;
   /** POST /cash-in/{id}/refund: full refund of a PAID cash-in. */
   refund(id: string, params: RefundCashInParams, options?: CallOptions): Promise<WithResponse<CashIn>>;
+  /** Polls GET /cash-in/{id} (the core's growing, jittered interval) until it leaves
+   * AWAITING_PAYMENT and returns it; after `timeoutMs` (default 120 000) rejects with a
+   * TimeoutError whose non-enumerable `lastState` is the last resource seen. */
+  wait(id: string, options?: WaitOptions): Promise<WithResponse<CashIn>>;
 }
 
 export interface CashOutResource {
@@ -63,6 +68,10 @@ export interface CashOutResource {
   create(params: CreateCashOutParams, options?: CallOptions): Promise<WithResponse<CashOut>>;
   /** GET /cash-out/{id}. */
   get(id: string, options?: CallOptions): Promise<WithResponse<CashOut>>;
+  /** Polls GET /cash-out/{id} until it leaves PROCESSING (the fallback for a lost webhook);
+   * after `timeoutMs` (default 120 000) rejects with a TimeoutError whose non-enumerable
+   * `lastState` is the last resource seen. */
+  wait(id: string, options?: WaitOptions): Promise<WithResponse<CashOut>>;
 }
 
 export interface AccountResource {
@@ -143,17 +152,51 @@ export class ConnectPSP {
       logLines: logger !== null && (typeof logger.debug === "function" || typeof logger.info === "function"),
       hooks: this.#hooks,
     };
+    const pendingOf = new WeakMap<object, boolean>();
     const call = async <T>(method: string, params: object, options?: CallOptions): Promise<WithResponse<T>> => {
       if (this.#closed) {
         throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
       }
-      const { data, response } = await drive(ctx, method, params, driveOptions(options)).catch((error: unknown) => {
+      const { data, response, pending } = await drive(ctx, method, params, driveOptions(options)).catch((error: unknown) => {
         rememberCall(error, this, method, params, call); // for client.resubmit(error)
         throw error;
       });
       const resource = (data ?? {}) as T & object;
       Object.defineProperty(resource, "response", { value: response, enumerable: false });
+      pendingOf.set(resource, pending);
       return resource as WithResponse<T>;
+    };
+    // The settle wait: the core says which states are pending and how long to wait between polls.
+    const wait = async <T>(method: string, id: string, options?: WaitOptions): Promise<WithResponse<T>> => {
+      const timeoutMs = options?.timeoutMs ?? 120_000;
+      if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs > 2 ** 31 - 1) {
+        throw new ValidationError("timeoutMs: must be a number of milliseconds above 0 and at most 2^31 - 1", {
+          kind: "validation",
+          code: "VALIDATION_ERROR",
+          field: "timeoutMs",
+        });
+      }
+      const signal = options?.signal;
+      const endAt = monotonicNow() + timeoutMs;
+      for (let poll = 0; ; poll++) {
+        const remaining = Math.max(1, Math.floor(endAt - monotonicNow()));
+        const resource = await call<T>(method, { id }, { deadlineMs: remaining, ...(signal ? { signal } : {}) });
+        if (pendingOf.get(resource) !== true) return resource;
+        const delay = runtime().core.settleDelayMs(poll, entropy().subarray(0, 16));
+        if (monotonicNow() + delay >= endAt) {
+          const status = String((resource as { status?: unknown }).status ?? "unknown");
+          const error = new TimeoutError(`${method.replace(".get", ".wait")}: ${id} still ${status} after ${timeoutMs} ms`, {
+            kind: "timeout",
+            code: "WAIT_TIMEOUT",
+          });
+          // Not enumerable: the resource holds names and documents, which must not reach logs.
+          Object.defineProperty(error, "lastState", { value: resource, enumerable: false });
+          throw error;
+        }
+        if (!(await wake(undefined, delay, signal))) {
+          throw new AbortError(`${method.replace(".get", ".wait")}: cancelled by its AbortSignal`, { kind: "cancelled", code: "ABORTED" });
+        }
+      }
     };
     const withKey = (params: object, options?: CallOptions): object =>
       options?.idempotencyKey === undefined ? params : { ...params, idempotencyKey: options.idempotencyKey };
@@ -165,11 +208,13 @@ export class ConnectPSP {
       get: (id: string, options?: CallOptions) => call<CashIn>("cashIn.get", withKey({ id }, options), options),
       refund: (id: string, params: RefundCashInParams, options?: CallOptions) =>
         call<CashIn>("cashIn.refund", withKey({ ...params, id }, options), options),
+      wait: (id: string, options?: WaitOptions) => wait<CashIn>("cashIn.get", id, options),
     });
     this.cashOut = Object.freeze({
       create: (params: CreateCashOutParams, options?: CallOptions) =>
         call<CashOut>("cashOut.create", withKey(params, options), options),
       get: (id: string, options?: CallOptions) => call<CashOut>("cashOut.get", withKey({ id }, options), options),
+      wait: (id: string, options?: WaitOptions) => wait<CashOut>("cashOut.get", id, options),
     });
     this.account = Object.freeze({
       balance: (options?: CallOptions) => call<Balance>("account.balance", withKey({}, options), options),

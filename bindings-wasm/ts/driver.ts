@@ -52,7 +52,7 @@ export class TokenSignal {
 }
 
 /** Resolves true after `ms` (or when `early` settles), false if `signal` fires first. */
-function wake(early: Promise<void> | undefined, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+export function wake(early: Promise<void> | undefined, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise<boolean>((resolve) => {
     const done = (value: boolean): void => {
@@ -89,6 +89,8 @@ export interface DriveOptions {
 export interface CallResult {
   data: unknown;
   response: ResponseInfo;
+  /** A settle wait keeps polling this resource. */
+  pending: boolean;
 }
 
 // Random bytes for the core (idempotency key and retry jitter, 32 per call) are drawn from a
@@ -98,7 +100,7 @@ const POOL_BYTES = 4096;
 let pool: Uint8Array = new Uint8Array(0);
 let poolAt = POOL_BYTES;
 
-function entropy(): Uint8Array {
+export function entropy(): Uint8Array {
   if (poolAt + 32 > pool.length) {
     pool = runtime().randomBytes(POOL_BYTES);
     poolAt = 0;
@@ -203,6 +205,7 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
               replayed: step.replayed === true,
               rawBody: step.raw,
             },
+            pending: step.pending === true,
           };
         default:
           throw new ConnectPSPError("internal SDK error: unknown step from the core", { kind: "internal" });

@@ -29,6 +29,8 @@ export type CoreStep =
       idempotencyKey: string | null;
       attempts: number;
       replayed: boolean;
+      /** A settle wait keeps polling this resource (the core's pending rule). */
+      pending: boolean;
       raw: string;
     }
   | { type: "done"; ok: false; /** The error as the core's bridge writes it. */ json: string };
@@ -112,6 +114,8 @@ export interface CoreModule {
   pixQrPng(code: string, modulePx?: number): Uint8Array;
   idempotencyKeyFor(reference: string): string;
   webhookSignature(payload: Uint8Array, cryptoToken: string): string;
+  /** The core's delay before poll `poll + 1` of a settle wait (16 bytes of jitter entropy). */
+  settleDelayMs(poll: number, entropy: Uint8Array): number;
   coreVersion(): string;
   coreFacts(): CoreFacts;
 }

@@ -72,6 +72,14 @@ export interface CallOptions {
   maxRetries?: number;
 }
 
+/** Options of `cashOut.wait` / `cashIn.wait`. */
+export interface WaitOptions {
+  /** How long to keep polling (default 120 000 ms). */
+  timeoutMs?: number;
+  /** Stops waiting: rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
 /** `client.on(name, listener)`: "request" before each HTTP attempt, "response" after it. */
 export type ConnectPSPEventName = "request" | "response";
 

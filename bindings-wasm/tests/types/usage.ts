@@ -153,6 +153,9 @@ export async function perCall(client: ConnectPSP, payout: CreateCashOutParams): 
   client.on("request", (e: RequestEvent) => void e.idempotencyKey).on("response", onResponse).off("response", onResponse);
   // @ts-expect-error only "request" and "response"
   client.on("retry", () => undefined);
+  const settled: CashOut = await client.cashOut.wait("id", { timeoutMs: 60_000, signal: controller.signal });
+  const paid: CashIn = await client.cashIn.wait("id");
+  void [settled, paid];
   const logger: Logger = console;
   const quiet = new ConnectPSP({ clientId: "a", clientSecret: "b", applicationToken: "c", cryptoToken: "d", logger });
   const silent = new ConnectPSP({ clientId: "a", clientSecret: "b", applicationToken: "c", cryptoToken: "d", logger: null });
