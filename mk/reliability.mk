@@ -1,17 +1,20 @@
 # Reliability and security (reliability/, docs/reliability.md):
 #
 #   make chaos              CHAOS_N cash-outs (default 20,000) through each package — Python
-#                           asyncio, Python threads, JS — under 30 % injected faults and 4 s
-#                           tokens; prints requests, faults, retries, unknowns, duplicates, lost
-#                           and writes every figure to $(CHAOS_REPORT)
-#   make test-reliability   the same chaos run with CHAOS_TEST_N (default 2,000) per package, then
+#                           asyncio, Python threads, JS — under 30 % injected faults on
+#                           POST /cash-out and POST /auth/token (drops, 5xx before and after
+#                           commit, broken and slow bodies, token expiry mid-retry) and 4 s
+#                           tokens; prints requests, faults, retries, unknowns, duplicates, lost,
+#                           definitively-failed-but-applied and writes every figure to
+#                           $(CHAOS_REPORT); fails unless the three counts are 0
+#   make test-reliability   the same chaos run with CHAOS_TEST_N (default 1,000) per package, then
 #                           the pytest and node --test suites: SIGKILL crash + re-run, resubmit,
-#                           secret scan, transport safety, webhook hardening
+#                           outcome paths, secret scan, transport safety, webhook hardening
 #
 # Every script starts its own sandbox binary on a free port and stops it; nothing is left running.
 
 CHAOS_N ?= 20000
-CHAOS_TEST_N ?= 2000
+CHAOS_TEST_N ?= 1000
 CHAOS_REPORT ?= $(CACHE)/reliability/chaos-last.json
 RELIABILITY_ENV = CONNECTPSP_PKG="$(ROOT)/$(WASM_PKG)" CONNECTPSP_SANDBOX_BIN="$(SANDBOX_BIN)"
 

@@ -2,21 +2,27 @@
 
 For each package (Python asyncio, Python sync with threads, JS) this script starts a fresh
 sandbox with tokens that expire every few seconds, injects faults on 30 % of POST /cash-out
-(commit-then-drop, 503, 429 with Retry-After, latency beyond the client's per-attempt
-timeout), runs that package's runner (chaos_runner.py / chaos_runner.mjs) and then judges the
-result from the sandbox alone:
+(see CASH_OUT_FAULTS: drops before and after commit, the token expiring between a dropped
+attempt and its retry, the 5xx family refused before commit and answered after it, 429 with
+Retry-After, latency beyond the client's per-attempt timeout, truncated bodies, connections
+closed after the headers, slow bodies) and on 30 % of POST /auth/token (AUTH_FAULTS: 503, other
+5xx, drops, latency), runs that package's runner (chaos_runner.py / chaos_runner.mjs) and then
+judges the result from the sandbox alone:
 
 - exactly one cash-out per externalReference, none missing, none foreign;
 - each with the planned amount, and the transactional balance moved by exactly their sum;
 - every runner call ended in success or in an error the runner resolved with
-  ``client.resubmit(error)``, and the transaction the SDK reported is the one the sandbox holds.
+  ``client.resubmit(error)``, and the transaction the SDK reported is the one the sandbox holds;
+- no call ended "definitively failed" (an error with outcome_unknown false) while the sandbox
+  held the transaction that call's attempts made: the runner looks each such error up by its
+  idempotency key in the sandbox at once (definitivelyFailedButApplied, must be 0).
 
 The sandbox answers commit-then-drop by doing the work and closing the connection; a client
 that re-sent with a new key would pay twice, and a client that gave up would lose the payout.
 
 The sandbox applies only the first fault rule matching a request, so one rule at a time is
-active and the kind rotates every ROTATE_SECONDS; every request records the fault that touched
-it, and the figures below are counted from that request log.
+active per path and the kind rotates every ROTATE_SECONDS; every request records the fault that
+touched it, and the figures below are counted from that request log.
 
 usage: python chaos.py [--n 20000] [--packages py-async,py-threads,js] [--report FILE]
 Exit status 0 only when every package has zero duplicates, zero lost and zero unresolved.
@@ -45,34 +51,78 @@ FAULT_PERCENT = 30.0
 ROTATE_SECONDS = 0.5
 CLIENT_TIMEOUT_S = 1.0
 TOKEN_TTL_S = 4
-# The latency fault must outlast the client's per-attempt timeout to become a timeout.
-FAULTS: list[dict[str, Any]] = [
+SLOW_MS = int(CLIENT_TIMEOUT_S * 1000) + 500
+#: The 5xx family: the API's own 503 refusal aside, none of these proves that nothing happened
+#: (a CDN's 524 means the origin got the request), so each appears refused before commit and
+#: answered after it.
+STATUS_FAMILY = (500, 502, 504, 507, 520, 521, 522, 523, 524)
+# The latency and slow-body faults must outlast the client's per-attempt timeout.
+CASH_OUT_FAULTS: list[dict[str, Any]] = [
     {"kind": "commit_then_drop"},
+    {"kind": "commit_then_drop", "expireToken": True},
+    {"kind": "drop"},
+    {"kind": "drop", "expireToken": True},
+    {"kind": "status", "status": 502, "commit": True, "expireToken": True},
     {"kind": "status", "status": 503},
+    {"kind": "status", "status": 503, "commit": True},
+    *({"kind": "status", "status": s} for s in STATUS_FAMILY),
+    *({"kind": "status", "status": s, "commit": True} for s in STATUS_FAMILY),
     {"kind": "rate_limit", "retryAfterSeconds": 1},
-    {"kind": "latency", "latencyMs": int(CLIENT_TIMEOUT_S * 1000) + 500},
+    {"kind": "latency", "latencyMs": SLOW_MS},
+    {"kind": "truncate_body"},
+    {"kind": "truncate_body", "commit": False},
+    {"kind": "reset_after_headers"},
+    {"kind": "reset_after_headers", "commit": False},
+    {"kind": "slow_body", "latencyMs": SLOW_MS},
+    {"kind": "slow_body", "latencyMs": SLOW_MS, "commit": False},
+]
+AUTH_FAULTS: list[dict[str, Any]] = [
+    {"kind": "status", "status": 503},
+    {"kind": "status", "status": 502},
+    {"kind": "drop"},
+    {"kind": "commit_then_drop"},
+    {"kind": "latency", "latencyMs": SLOW_MS},
 ]
 PACKAGES = ("py-async", "py-threads", "js")
 
 
+def fault_label(spec: dict[str, Any]) -> str:
+    """One name per fault variant, for the figures (`status_524_after_commit`, …)."""
+    kind = spec["kind"]
+    name = f"status_{spec['status']}" if kind == "status" else kind
+    default_commit = kind not in ("status", "rate_limit", "drop")
+    commit = spec.get("commit", default_commit)
+    if kind in ("status", "truncate_body", "reset_after_headers", "slow_body", "drop") and commit != default_commit:
+        name += "_after_commit" if commit else "_before_commit"
+    if spec.get("expireToken"):
+        name += "_expire_token"
+    return name
+
+
 class FaultRotation(threading.Thread):
-    """Keeps one 30 % fault rule on POST /cash-out, switching its kind every ROTATE_SECONDS."""
+    """Keeps one 30 % fault rule on POST /cash-out and one on POST /auth/token, switching their
+    kinds every ROTATE_SECONDS."""
 
     def __init__(self, sandbox: SandboxProcess) -> None:
         super().__init__(daemon=True)
         self.sandbox = sandbox
         self.stopping = threading.Event()
-        # Injections per kind from the sandbox's own fault counters, read before each rule is
-        # replaced (a request delayed by the latency fault and abandoned by the client never
+        # Injections per variant from the sandbox's own fault counters, read before each rule
+        # is replaced (a request delayed by the latency fault and abandoned by the client never
         # reaches the request log, so the log alone would miss those).
         self.injected: Counter[str] = Counter()
+        self.injected_auth: Counter[str] = Counter()
+        self.labels: dict[int, tuple[str, str]] = {}
 
     def run(self) -> None:
         k = 0
         while not self.stopping.is_set():
-            spec = {"method": "POST", "path": "/cash-out", "percent": FAULT_PERCENT, **FAULTS[k % len(FAULTS)]}
             self._collect_and_clear()
-            self.sandbox.add_fault(**spec)
+            out = CASH_OUT_FAULTS[k % len(CASH_OUT_FAULTS)]
+            auth = AUTH_FAULTS[k % len(AUTH_FAULTS)]
+            for path, spec in (("/cash-out", out), ("/auth/token", auth)):
+                rule = self.sandbox.add_fault(method="POST", path=path, percent=FAULT_PERCENT, **spec)
+                self.labels[rule["id"]] = (path, fault_label(spec))
             k += 1
             self.stopping.wait(ROTATE_SECONDS)
         self._collect_and_clear()
@@ -80,7 +130,8 @@ class FaultRotation(threading.Thread):
     def _collect_and_clear(self) -> None:
         stats = self.sandbox.control("GET", "/_sandbox/faults")
         for rule in stats["rules"] + stats["finished"]:
-            self.injected[rule["kind"]] += rule["injected"]
+            path, label = self.labels.get(rule["id"], (rule.get("path"), rule["kind"]))
+            (self.injected_auth if path == "/auth/token" else self.injected)[label] += rule["injected"]
         self.sandbox.clear_faults()
 
     def stop(self) -> None:
@@ -119,6 +170,7 @@ def run_package(package: str, n: int, max_seconds: float) -> dict[str, Any]:
             CHAOS_CRYPTO_TOKEN=c.crypto_token,
             CHAOS_TIMEOUT=str(CLIENT_TIMEOUT_S),
             CHAOS_OUT=os.path.join(tmp, "paid.json"),
+            CHAOS_DEFINITIVE_OUT=os.path.join(tmp, "definitive.json"),
         )
         rotation = FaultRotation(sandbox)
         rotation.start()
@@ -143,6 +195,8 @@ def run_package(package: str, n: int, max_seconds: float) -> dict[str, Any]:
         window = [r for r in sandbox.requests(seq0) if r["seq"] <= seq_end]
         with open(env["CHAOS_OUT"]) as f:
             reported: dict[str, str] = json.load(f)
+        with open(env["CHAOS_DEFINITIVE_OUT"]) as f:
+            definitive: dict[str, Any] = json.load(f)
 
         # Let every payout settle so the balance is final, then judge from the sandbox alone.
         sandbox.wait_until(
@@ -155,10 +209,11 @@ def run_package(package: str, n: int, max_seconds: float) -> dict[str, Any]:
         requests = [r for r in window if r["path"] == "/cash-out" and r["method"] == "POST"]
         tokens = [r for r in window if r["path"] == "/auth/token"]
 
-    # Exact from the request log for the kinds that always reach it; the latency fault from the
-    # sandbox's counters (see FaultRotation); the larger figure of the two for each kind.
+    # Per variant from the sandbox's own counters (they see the latency-delayed attempts the
+    # client abandoned, which never reach the request log); the log checks the total.
     logged = Counter(r["fault"] for r in requests if r["fault"])
-    faults = Counter({kind: max(logged[kind], rotation.injected[kind]) for kind in set(logged) | set(rotation.injected)})
+    faults = Counter(rotation.injected)
+    auth_faults = Counter(rotation.injected_auth)
     counts = client["counts"]
     calls = n + counts.get("resubmits", 0)
     return {
@@ -166,10 +221,22 @@ def run_package(package: str, n: int, max_seconds: float) -> dict[str, Any]:
         "payouts": n,
         "seconds": round(elapsed, 1),
         # The request log, plus the latency-delayed attempts the client abandoned (never logged).
-        "requestsSent": len(requests) + faults["latency"] - logged["latency"],
+        "requestsSent": len(requests) + max(0, faults["latency"] - logged["latency"]),
         "tokenRequests": len(tokens),
         "faultsInjected": sum(faults.values()),
-        "faultsByKind": dict(faults),
+        "faultsByKind": dict(sorted(faults.items())),
+        "faultsLogged": sum(logged.values()),
+        "authFaultsInjected": sum(auth_faults.values()),
+        "authFaultsByKind": dict(sorted(auth_faults.items())),
+        # Calls that said "definitively failed" while the sandbox held what their attempts made.
+        "definitivelyFailedButApplied": len(definitive["applied"]),
+        "definitivelyFailedButAppliedByClass": dict(Counter(e["errorClass"] for e in definitive["applied"])),
+        "definitivelyFailedButAppliedExamples": definitive["applied"][:10],
+        # Re-submissions of a payout made by an earlier call that ended "definitively failed"
+        # with every request of theirs refused before commit (by the request log): true of
+        # their own requests, yet silent about the payout.
+        "definitiveResubmitOfApplied": len(definitive["resubmitOfApplied"]),
+        "definitiveChecked": definitive["checked"],
         # The SDK's own retries: HTTP attempts beyond one per call (a call = a create or a resubmit).
         "retries": counts.get("attempts", 0) - calls,
         "sdkAttempts": counts.get("attempts", 0),
@@ -224,7 +291,7 @@ def judge(
 
 def passed(result: dict[str, Any]) -> bool:
     zero = ("duplicates", "lost", "foreign", "wrongAmount", "notCompleted", "sdkAnswerMismatch",
-            "sdkUnreported", "unresolved", "unexpectedErrors")
+            "sdkUnreported", "unresolved", "unexpectedErrors", "definitivelyFailedButApplied")
     return all(result[k] == 0 for k in zero) and bool(result["balanceExact"])
 
 
@@ -232,9 +299,11 @@ def line(result: dict[str, Any]) -> str:
     return (
         f"chaos {result['package']:<10} {result['payouts']} payouts in {result['seconds']} s: "
         f"requests {result['requestsSent']}, faults {result['faultsInjected']} "
-        f"({', '.join(f'{k} {v}' for k, v in sorted(result['faultsByKind'].items()))}), "
+        f"in {len(result['faultsByKind'])} variants, "
+        f"token-endpoint faults {result['authFaultsInjected']}, "
         f"retries {result['retries']}, unknowns {result['unknowns']}, resubmits {result['resubmits']}, "
         f"duplicates {result['duplicates']}, lost {result['lost']}, "
+        f"definitively-failed-but-applied {result['definitivelyFailedButApplied']}, "
         f"token refreshes {result['tokenRequests']}, "
         f"balance {'exact' if result['balanceExact'] else 'WRONG'} "
         f"({Decimal(result['balanceMovedCentavos']) / 100:.2f} moved) "
@@ -249,7 +318,8 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=None, help="per package (default: scales with n)")
     parser.add_argument("--report", help="write every figure as JSON here")
     args = parser.parse_args()
-    max_seconds = args.max_seconds or max(120.0, args.n * 0.06)
+    # Generous: the slow faults (1.5 s against a 1 s timeout) set the pace, the run bounds itself.
+    max_seconds = args.max_seconds or max(120.0, args.n * 0.15)
 
     results = []
     for package in args.packages.split(","):
@@ -257,6 +327,8 @@ def main() -> int:
         print(line(result), flush=True)
         if not passed(result):
             print(json.dumps(result, indent=2), file=sys.stderr)
+        elif os.environ.get("CHAOS_VERBOSE"):
+            print(json.dumps(result, indent=2))
         results.append(result)
     if args.report:
         os.makedirs(os.path.dirname(os.path.abspath(args.report)), exist_ok=True)

@@ -2,7 +2,11 @@
 // Started by chaos.py, which owns the sandbox, the faults and the assertions. Like
 // chaos_runner.py: send each payout once; on an error, `client.resubmit(error)` (same call,
 // same idempotency key) until it resolves; never a new key. Prints one JSON summary line and
-// writes the reference -> transactionId map to $CHAOS_OUT.
+// writes the reference -> transactionId map to $CHAOS_OUT. Every error with outcomeUnknown
+// false is looked up at once in the sandbox (by externalReference): if the sandbox holds the
+// payout, the SDK said "definitively failed" about money that moved; those findings go to
+// $CHAOS_DEFINITIVE_OUT (a re-submission whose every request was refused before commit, of a
+// payout made earlier, apart).
 //
 // usage: node chaos_runner.mjs --n 2000 --concurrency 64 --run-id js-1 [--max-seconds 900]
 
@@ -10,7 +14,18 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadConnectPSP } from "./load_package.mjs";
 
-const { ConnectPSP, ConnectPSPError, RateLimitError, ServerError } = await loadConnectPSP();
+const sdk = await loadConnectPSP();
+const { ConnectPSP, ConnectPSPError } = sdk;
+// Error classes a call may end in under chaos without anything being wrong by itself.
+// AuthenticationError: a token that a fault expired, twice in a row (a 401 refusal).
+const TRANSIENT = [
+  sdk.RateLimitError,
+  sdk.ServerError,
+  sdk.ConnectionError,
+  sdk.TimeoutError,
+  sdk.DecodeError,
+  sdk.AuthenticationError,
+];
 
 const { values: args } = parseArgs({
   options: {
@@ -62,7 +77,42 @@ function recordError(error) {
   const label = error.name + (error.outcomeUnknown ? " (outcome unknown)" : "");
   errorClasses[label] = (errorClasses[label] ?? 0) + 1;
   if (error.outcomeUnknown) add("unknowns");
-  else if (!(error instanceof RateLimitError || error instanceof ServerError)) add("unexpected_errors");
+  else if (!TRANSIENT.some((cls) => error instanceof cls)) add("unexpected_errors");
+}
+
+const definitiveApplied = [];
+const resubmitOfApplied = [];
+
+const control = async (pathAndQuery) => (await fetch(process.env.CHAOS_BASE_URL + pathAndQuery)).json();
+const sandboxHolds = async (reference) =>
+  (await control(`/_sandbox/transactions?externalReference=${encodeURIComponent(reference)}`)).transactions.length > 0;
+const lastSeq = async () => (await control("/_sandbox/requests?since=18446744073709551615")).lastSeq;
+
+// As judge_definitive in chaos_runner.py: "applied" when the sandbox holds the payout and one of
+// this call's requests reached the handler; "refused" when the payout is from an earlier call
+// and every request of this one was refused before commit. `since`: the request-log seq at the
+// start of a re-submission (null for the first call).
+async function judge(error, reference, since) {
+  if (error.outcomeUnknown) return;
+  add("definitive_checked");
+  if (!(await sandboxHolds(reference))) return;
+  let handled = true;
+  if (since !== null && error.idempotencyKey) {
+    const query = `since=${since}&idempotencyKey=${encodeURIComponent(error.idempotencyKey)}`;
+    // Carried out = a 2xx from the handler (made or replayed); a handler's 4xx did nothing.
+    handled = (await control(`/_sandbox/requests?${query}`)).requests.some(
+      (r) => r.handlerStatus >= 200 && r.handlerStatus < 300,
+    );
+  }
+  const finding = {
+    reference,
+    errorClass: error.name,
+    status: error.status,
+    code: error.code,
+    attempts: error.attempts,
+    resubmission: since !== null,
+  };
+  (handled ? definitiveApplied : resubmitOfApplied).push(finding);
 }
 
 function recordSuccess(reference, result, resubmitted) {
@@ -82,15 +132,18 @@ async function pay(i) {
     return;
   } catch (error) {
     recordError(error);
+    await judge(error, reference, null);
     last = error;
   }
   for (let k = 0; k < MAX_RESUBMITS && performance.now() < stopAt; k++) {
+    const since = await lastSeq();
     add("resubmits");
     try {
       recordSuccess(reference, await client.resubmit(last), true);
       return;
     } catch (error) {
       recordError(error);
+      await judge(error, reference, since);
       last = error;
     }
   }
@@ -104,6 +157,10 @@ async function worker() {
 await Promise.all(Array.from({ length: concurrency }, worker));
 
 writeFileSync(process.env.CHAOS_OUT, JSON.stringify(paid));
+writeFileSync(
+  process.env.CHAOS_DEFINITIVE_OUT,
+  JSON.stringify({ applied: definitiveApplied, resubmitOfApplied, checked: counts.definitive_checked ?? 0 }),
+);
 console.log(
   JSON.stringify({
     counts,

@@ -6,8 +6,16 @@ hand that error to ``client.resubmit(error)`` (same call, same idempotency key) 
 resolves. It never invents a new key. It prints one JSON summary line and writes the
 reference -> transactionId map it obtained, which chaos.py checks against the sandbox.
 
+Every error that says the call definitively failed (``outcome_unknown`` false) is checked at
+once against the sandbox (its transactions, looked up by the payout's externalReference): if the
+sandbox holds the payout, the SDK told its caller something false, the worst bug a payment SDK
+can have, unless the call was a re-submission of a payout made earlier and the sandbox's
+request log shows every request of this call refused before commit (listed apart: true of its
+own requests, silent about the payout). Both go to CHAOS_DEFINITIVE_OUT.
+
 Environment: CHAOS_BASE_URL, CHAOS_CLIENT_ID, CHAOS_CLIENT_SECRET, CHAOS_APPLICATION_TOKEN,
-CHAOS_CRYPTO_TOKEN (the sandbox's), CHAOS_OUT (where to write the reference map).
+CHAOS_CRYPTO_TOKEN (the sandbox's), CHAOS_OUT (where to write the reference map),
+CHAOS_DEFINITIVE_OUT (where to write the definitive-but-applied findings).
 """
 
 from __future__ import annotations
@@ -19,9 +27,11 @@ import os
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Optional
 
 import connectpsp
 
@@ -31,6 +41,58 @@ from chaos_plan import PAYEE, amount_for, reference_for  # noqa: E402
 # One payout may need several re-submissions in a row when faults keep hitting it; past this,
 # it counts as unresolved (a failure of the run), never as silently dropped.
 MAX_RESUBMITS = 25
+
+#: Error classes a call may end in under chaos without anything being wrong by itself.
+TRANSIENT = (
+    connectpsp.RateLimitError,
+    connectpsp.ServerError,
+    connectpsp.ConnectionError,
+    connectpsp.TimeoutError,
+    connectpsp.DecodeError,
+    # A token that a fault expired, twice in a row: a refusal (401), nothing done.
+    connectpsp.AuthenticationError,
+)
+
+
+def _control(path_and_query: str) -> Any:
+    with urllib.request.urlopen(os.environ["CHAOS_BASE_URL"] + path_and_query, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def sandbox_holds(reference: str) -> bool:
+    """Whether the sandbox holds a transaction with this externalReference (control API). The
+    run gives each payout its own reference and never a second key, so this is the payout the
+    error's idempotency key made, whether or not the error carries the key."""
+    query = urllib.parse.urlencode({"externalReference": reference})
+    return bool(_control(f"/_sandbox/transactions?{query}")["transactions"])
+
+
+def last_seq() -> int:
+    return int(_control("/_sandbox/requests?since=18446744073709551615")["lastSeq"])
+
+
+def handled_since(seq: int, key: Optional[str]) -> bool:
+    """Whether a request with `key` after `seq` was carried out by the API handler (a 2xx from
+    it: the payout was made, or its stored answer replayed, whatever the fault then sent), by
+    the sandbox's request log. A handler's 4xx did nothing."""
+    if not key:
+        return True  # cannot tell: count it against the SDK
+    query = urllib.parse.urlencode({"since": seq, "idempotencyKey": key})
+    rows = _control(f"/_sandbox/requests?{query}")["requests"]
+    return any(200 <= (r["handlerStatus"] or 0) < 300 for r in rows)
+
+
+def judge_definitive(error: connectpsp.ConnectPSPError, reference: str, since: Optional[int]) -> Optional[str]:
+    """For an error with outcome_unknown false: None when the sandbox does not hold the payout;
+    "applied" when one of this call's requests reached the handler (the SDK said "failed" about
+    a request that was carried out); "refused" when the payout exists from an earlier call and
+    every request of this one was refused before commit. `since` is the request-log seq at the
+    start of a re-submission (None for the first call, which nothing preceded)."""
+    if not sandbox_holds(reference):
+        return None
+    if since is None or handled_since(since, error.idempotency_key):
+        return "applied"
+    return "refused"
 
 
 class Tally:
@@ -42,6 +104,8 @@ class Tally:
         self.error_classes: Counter[str] = Counter()
         self.paid: dict[str, str] = {}
         self.unresolved: list[str] = []
+        self.definitive_applied: list[dict[str, Any]] = []
+        self.resubmit_of_applied: list[dict[str, Any]] = []
 
     def add(self, name: str, n: int = 1) -> None:
         with self.lock:
@@ -54,9 +118,28 @@ class Tally:
             self.error_classes[type(error).__name__ + (" (outcome unknown)" if error.outcome_unknown else "")] += 1
             if error.outcome_unknown:
                 self.counts["unknowns"] += 1
-            elif not isinstance(error, (connectpsp.RateLimitError, connectpsp.ServerError)):
-                # Anything but a transient refusal is a bug in the SDK or the sandbox.
+            elif not isinstance(error, TRANSIENT):
+                # Anything but a transient failure is a bug in the SDK or the sandbox.
                 self.counts["unexpected_errors"] += 1
+
+    def judge(
+        self, error: connectpsp.ConnectPSPError, reference: str, verdict: Optional[str], resubmission: bool
+    ) -> None:
+        """Records the verdict of `judge_definitive` on a definitive error."""
+        finding = {
+            "resubmission": resubmission,
+            "reference": reference,
+            "errorClass": type(error).__name__,
+            "status": getattr(error, "status", None),
+            "code": getattr(error, "code", None),
+            "attempts": error.attempts,
+        }
+        with self.lock:
+            self.counts["definitive_checked"] += 1
+            if verdict == "applied":
+                self.definitive_applied.append(finding)
+            elif verdict == "refused":
+                self.resubmit_of_applied.append(finding)
 
     def success(self, reference: str, result: Any, resubmitted: bool) -> None:
         with self.lock:
@@ -70,6 +153,13 @@ class Tally:
             "errorClasses": dict(self.error_classes),
             "unresolved": self.unresolved[:20],
             "unresolvedCount": len(self.unresolved),
+        }
+
+    def definitive(self) -> dict[str, Any]:
+        return {
+            "applied": self.definitive_applied,
+            "resubmitOfApplied": self.resubmit_of_applied,
+            "checked": self.counts["definitive_checked"],
         }
 
 
@@ -102,16 +192,21 @@ def pay_sync(client: connectpsp.Client, tally: Tally, run_id: str, i: int, stop_
         return
     except connectpsp.ConnectPSPError as error:
         tally.error(error)
+        if not error.outcome_unknown:
+            tally.judge(error, reference, judge_definitive(error, reference, None), False)
         last = error
     for _ in range(MAX_RESUBMITS):
         if time.monotonic() > stop_at:
             break
+        since = last_seq()
         tally.add("resubmits")
         try:
             tally.success(reference, client.resubmit(last), True)
             return
         except connectpsp.ConnectPSPError as error:
             tally.error(error)
+            if not error.outcome_unknown:
+                tally.judge(error, reference, judge_definitive(error, reference, since), True)
             last = error
     with tally.lock:
         tally.unresolved.append(reference)
@@ -127,16 +222,21 @@ async def pay_async(
         return
     except connectpsp.ConnectPSPError as error:
         tally.error(error)
+        if not error.outcome_unknown:
+            tally.judge(error, reference, await asyncio.to_thread(judge_definitive, error, reference, None), False)
         last = error
     for _ in range(MAX_RESUBMITS):
         if time.monotonic() > stop_at:
             break
+        since = await asyncio.to_thread(last_seq)
         tally.add("resubmits")
         try:
             tally.success(reference, await client.resubmit(last), True)
             return
         except connectpsp.ConnectPSPError as error:
             tally.error(error)
+            if not error.outcome_unknown:
+                tally.judge(error, reference, await asyncio.to_thread(judge_definitive, error, reference, since), True)
             last = error
     tally.unresolved.append(reference)
 
@@ -182,6 +282,8 @@ def main() -> None:
     summary["seconds"] = round(time.monotonic() - started, 1)
     with open(os.environ["CHAOS_OUT"], "w") as out:
         json.dump(tally.paid, out)
+    with open(os.environ["CHAOS_DEFINITIVE_OUT"], "w") as out:
+        json.dump(tally.definitive(), out)
     print(json.dumps(summary))
 
 

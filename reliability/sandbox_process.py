@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from decimal import Decimal
@@ -152,8 +153,17 @@ class SandboxProcess:
             raise RuntimeError(f"{method} {path}: {error.code} {error.read()[:300]!r}") from None
         return json.loads(text) if text else None
 
-    def transactions(self) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = self.control("GET", "/_sandbox/transactions")["transactions"]
+    def transactions(
+        self, *, external_reference: Optional[str] = None, idempotency_key: Optional[str] = None
+    ) -> list[dict[str, Any]]:
+        """Every transaction, or those with this externalReference / idempotency key."""
+        query = {
+            k: v
+            for k, v in (("externalReference", external_reference), ("idempotencyKey", idempotency_key))
+            if v is not None
+        }
+        path = "/_sandbox/transactions" + ("?" + urllib.parse.urlencode(query) if query else "")
+        rows: list[dict[str, Any]] = self.control("GET", path)["transactions"]
         return rows
 
     def requests(self, since: int = 0) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(toolkit::pix_is_valid_cpf, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::pix_is_valid_cnpj, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::mask_pix_key, m)?)?;
+    m.add_function(wrap_pyfunction!(toolkit::mask_personal, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::pix_detect_key_type, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::pix_normalize_document, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::pix_format_document, m)?)?;

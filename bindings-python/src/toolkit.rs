@@ -153,3 +153,11 @@ pub fn mask_pix_key(kind: Option<&str>, key: &str) -> String {
         None => pix::document::mask(key),
     }
 }
+
+/// A personal-data value as reprs show it: the core's mask named `mask` (core/src/personal.rs),
+/// refined by `hint` (the PIX key type for a key).
+#[pyfunction]
+#[pyo3(signature = (mask, value, hint=None))]
+pub fn mask_personal(mask: &str, value: &str, hint: Option<&str>) -> String {
+    connectpsp_core::personal::mask(mask, value, hint)
+}

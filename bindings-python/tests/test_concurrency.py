@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Optional
 
 from conftest import RequestWindow
 
@@ -19,7 +20,7 @@ def test_100_threads_on_a_fresh_client_fetch_one_token(sandbox: Sandbox, window:
     with sandbox.client() as client:
         barrier = threading.Barrier(N)
 
-        def call(_: int) -> str:
+        def call(_: int) -> Optional[str]:
             barrier.wait()
             return client.account.balance().currency
 
@@ -38,7 +39,7 @@ def test_100_threads_after_the_token_expired_fetch_one_token(sandbox: Sandbox) -
         window = RequestWindow(sandbox)
         barrier = threading.Barrier(N)
 
-        def call(_: int) -> str:
+        def call(_: int) -> Optional[str]:
             barrier.wait()
             return client.account.balance().currency
 

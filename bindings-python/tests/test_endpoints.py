@@ -26,7 +26,7 @@ def test_cash_in_lifecycle_sync(client: connectpsp.Client, sandbox: Sandbox) -> 
     assert created.amount == Decimal("150.50") and isinstance(created.amount, Decimal)
     assert created.external_reference == ref
     assert created.http_status == 201
-    assert created.pix_data is not None and created.pix_data.copy_and_paste.startswith("000201")
+    assert created.pix_data is not None and (created.pix_data.copy_and_paste or "").startswith("000201")
     assert created.idempotency_key and len(created.idempotency_key) == 36
     assert created.payer is not None and created.payer.document == "12345678909"
     # the generated key is the one the sandbox saw
@@ -59,7 +59,8 @@ def test_cash_out_lifecycle_sync(client: connectpsp.Client, sandbox: Sandbox) ->
     assert created.status is CashOutStatus.PROCESSING
     assert created.amount == Decimal("50.00")
     assert created.http_status == 202
-    assert created.payee is not None and created.payee.destination.pix_key == "12345678909"
+    assert created.payee is not None and created.payee.destination is not None
+    assert created.payee.destination.pix_key == "12345678909"
     sandbox.complete_cash_out(created.transaction_id)
     done = client.cash_out.get(created.transaction_id)
     assert done.status is CashOutStatus.COMPLETED
@@ -83,7 +84,7 @@ def test_typed_request_objects_work_like_dicts(client: connectpsp.Client) -> Non
     )
     created = client.cash_out.create(amount=Decimal("1.99"), external_reference=reference("typed"), payee=payee)
     assert created.amount == Decimal("1.99")
-    assert created.payee is not None
+    assert created.payee is not None and created.payee.destination is not None
     assert created.payee.destination.pix_key == "maria@example.com"  # normalised by the core
     charge = client.cash_in.create(
         amount=7, external_reference=reference("typed"), payer=Payer(name="Ana", document="11222333000181")

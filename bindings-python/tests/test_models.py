@@ -52,7 +52,7 @@ def test_request_objects_validate_their_enums() -> None:
     assert destination._to_params() == {"type": "PIX", "pix_key_type": "CPF", "pix_key": "12345678909"}
     account = Destination.account(BankAccount(ispb="18236120", branch="0001", account="947710840", account_type="PAYMENT"))
     payee = Payee(name="Maria", document="12345678909", destination=account)
-    assert payee.destination.bank_account is not None
+    assert payee.destination is not None and payee.destination.bank_account is not None
     assert payee.destination.bank_account.account_type == "PAYMENT"
     with pytest.raises(TypeError):
         Payee(name="Maria", document="1", destination=account, extra=1)  # type: ignore[call-arg]

@@ -497,6 +497,13 @@ pub fn settle_delay_ms(poll: u32, entropy: &[u8]) -> f64 {
     connectpsp_core::retry::settle_delay_ms(poll, None, &mut jitter) as f64
 }
 
+/// A personal-data value as `toString` / `util.inspect` show it: the core's mask named `mask`
+/// (core/src/personal.rs), refined by `hint` (the PIX key type for a key).
+#[wasm_bindgen(js_name = maskPersonal)]
+pub fn mask_personal(mask: &str, value: &str, hint: Option<String>) -> String {
+    connectpsp_core::personal::mask(mask, value, hint.as_deref())
+}
+
 #[wasm_bindgen(js_name = idempotencyKeyFor)]
 pub fn idempotency_key_for(reference: &str) -> String {
     bridge::idempotency_key_for(reference)

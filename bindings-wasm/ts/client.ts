@@ -2,6 +2,7 @@
 // over as JSON; the core validates them, builds and signs the requests and decides retries.
 
 import { AbortError, ConnectPSPError, TimeoutError, toSdkError, ValidationError } from "./errors.js";
+import { withDisplay, withReplyDisplay } from "./generated/display.js";
 import { facts, runtime, type CoreSession } from "./runtime.js";
 import { drive, entropy, monotonicNow, TokenSignal, wake, type DriveOptions, type DriverContext } from "./driver.js";
 import { Hooks } from "./hooks.js";
@@ -161,7 +162,8 @@ export class ConnectPSP {
         rememberCall(error, this, method, params, call); // for client.resubmit(error)
         throw error;
       });
-      const resource = (data ?? {}) as T & object;
+      // Prints with personal data masked (toString, util.inspect), by the core's rule.
+      const resource = withReplyDisplay(method, (data ?? {}) as T & object);
       Object.defineProperty(resource, "response", { value: response, enumerable: false });
       pendingOf.set(resource, pending);
       return resource as WithResponse<T>;
@@ -229,7 +231,7 @@ export class ConnectPSP {
         const payload = rawBodyBytes(rawBody);
         const signature = signatureFromHeaders(headers);
         try {
-          return JSON.parse(session.constructEvent(payload, signature)) as WebhookEvent;
+          return withDisplay("WebhookEvent", JSON.parse(session.constructEvent(payload, signature)) as WebhookEvent);
         } catch (error) {
           throw toSdkError(error);
         }

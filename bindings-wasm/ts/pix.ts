@@ -3,7 +3,7 @@
 
 import { toSdkError } from "./errors.js";
 import { runtime } from "./runtime.js";
-import type { AmountInput, AmountString, PixKeyType } from "./types.js";
+import type { AmountInput, AmountString, KnownPixKeyType } from "./types.js";
 
 interface BrCodeCommon {
   /** 01 = 12: the code may be paid only once. */
@@ -65,7 +65,7 @@ export const pix: {
   /** Builds a static BR Code; throws ValidationError naming the bad field. */
   buildBrCode(params: BuildBrCodeParams): string;
   /** Checks a PIX key of the given type and returns its normalised form. */
-  validateKey(kind: PixKeyType, key: string): string;
+  validateKey(kind: KnownPixKeyType, key: string): string;
   isValidCpf(value: string): boolean;
   isValidCnpj(value: string): boolean;
   /** Which PIX key type a text is (CPF, CNPJ, EMAIL, PHONE, EVP); throws ValidationError when
@@ -85,7 +85,7 @@ export const pix: {
     coreCall(() => JSON.parse(runtime().core.pixParseBrCode(String(code))) as BrCode),
   buildBrCode: (params: BuildBrCodeParams): string =>
     coreCall(() => runtime().core.pixBuildBrCode(JSON.stringify(params ?? {}))),
-  validateKey: (kind: PixKeyType, key: string): string =>
+  validateKey: (kind: KnownPixKeyType, key: string): string =>
     coreCall(() => runtime().core.pixValidateKey(String(kind), String(key))),
   isValidCpf: (value: string): boolean => typeof value === "string" && runtime().core.pixIsValidCpf(value),
   isValidCnpj: (value: string): boolean => typeof value === "string" && runtime().core.pixIsValidCnpj(value),

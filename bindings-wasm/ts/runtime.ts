@@ -116,6 +116,8 @@ export interface CoreModule {
   webhookSignature(payload: Uint8Array, cryptoToken: string): string;
   /** The core's delay before poll `poll + 1` of a settle wait (16 bytes of jitter entropy). */
   settleDelayMs(poll: number, entropy: Uint8Array): number;
+  /** A personal-data value masked by the core's rule `mask` (core/src/personal.rs). */
+  maskPersonal(mask: string, value: string, hint: string | undefined): string;
   coreVersion(): string;
   coreFacts(): CoreFacts;
 }

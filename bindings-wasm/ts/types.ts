@@ -2,13 +2,14 @@
 // API's (camelCase); amounts are exact decimal strings on the way out ("150.50") and decimal
 // strings or two-decimal numbers on the way in. The core validates everything; these types only
 // let the compiler catch mistakes earlier.
+//
+// The request and response models are generated from the core's model types
+// (./generated/schema.ts, `cargo run -p connectpsp-schema-gen`); this file adds what the core's
+// models do not describe: the client's options, the call metadata, and narrower request helpers.
 
-/** An amount in reais: `"150.50"`, `"500"`, or a number whose shortest form has at most two
- * decimals (`150.5`). `0.1 + 0.2` is rejected with a ValidationError, never rounded. */
-export type AmountInput = string | number;
+import type { BankAccount, CashIn, KnownPixKeyType, PixData } from "./generated/schema.js";
 
-/** An amount as the SDK returns it: always a decimal string with two decimals (`"150.50"`). */
-export type AmountString = string;
+export type * from "./generated/schema.js";
 
 /** The runtime's `fetch`, whatever its typing is in the caller's `lib` settings. */
 export type FetchLike = typeof globalThis extends { fetch: infer F }
@@ -120,67 +121,7 @@ export type RequestListener = (event: RequestEvent) => unknown;
 export type ResponseListener = (event: ResponseEvent) => unknown;
 
 // ---------------------------------------------------------------------------------------------
-// Cash-in
-
-export interface Payer {
-  name: string;
-  /** CPF (11 digits) or CNPJ (14), digits only. */
-  document: string;
-}
-
-export interface OpenFinanceParams {
-  /** Where the payer returns after authorising in the bank app. */
-  redirectUrl?: string;
-}
-
-export interface CreateCashInParams {
-  amount: AmountInput;
-  /** Unique per application: 1–128 printable ASCII characters without `/ ? # %`. */
-  externalReference: string;
-  payer: Payer;
-  /** https (or http to loopback) URL that receives CASHIN_PAID and CASHIN_REFUNDED. */
-  webhookUrl?: string;
-  /** Validity of the QR code (the API's default is 1440). */
-  expirationInMinutes?: number;
-  /** Switches to an OpenFinance payment link (`paymentUrl` in the response). */
-  openFinance?: OpenFinanceParams;
-}
-
-export type CashInStatus = "AWAITING_PAYMENT" | "PAID" | "EXPIRED" | "REFUNDED" | "CANCELLED";
-
-export interface PayerBankData {
-  ispb: string;
-  bank: string;
-  branch: string;
-  account: string;
-}
-
-export interface PixData {
-  /** The BR Code ("Pix Copia e Cola"). */
-  copyAndPaste: string;
-  /** PNG, Base64 without a `data:` prefix. */
-  qrCodeImageBase64: string;
-}
-
-export interface CashIn {
-  transactionId: string;
-  internalCode: string;
-  externalReference: string;
-  status: CashInStatus;
-  amount: AmountString;
-  payer: Payer & { bankData?: PayerBankData | null };
-  /** Only on the create response of a QR-code cash-in. */
-  pixData?: PixData | null;
-  /** Only on the create response of an OpenFinance cash-in. */
-  paymentUrl?: string | null;
-  endToEndId?: string | null;
-  originalEndToEndId?: string | null;
-  requestedAt?: string | null;
-  expiresAt?: string | null;
-  paidAt?: string | null;
-  refundedAt?: string | null;
-  expiredAt?: string | null;
-}
+// Narrower views of the generated models
 
 /** The create answer of a QR-code cash-in: it always carries the BR Code. */
 export type QrCodeCashIn = CashIn & { pixData: PixData };
@@ -188,123 +129,17 @@ export type QrCodeCashIn = CashIn & { pixData: PixData };
 /** The create answer of an OpenFinance cash-in: a link instead of a QR code. */
 export type OpenFinanceCashIn = CashIn & { paymentUrl: string };
 
-export type RefundReason = "FRAUD" | "DUPLICATED_PAYMENT" | "CUSTOMER_REQUEST" | "MERCHANT_ERROR";
-
-export interface RefundCashInParams {
-  reason: RefundReason;
-  /** Internal audit note (≤ 140 characters), not shown to the payer. */
-  description?: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cash-out
-
-export type PixKeyType = "CPF" | "CNPJ" | "EMAIL" | "PHONE" | "EVP";
-
-export type AccountType = "CHECKING" | "SAVINGS" | "PAYMENT" | "SALARY";
-
+/** A `Destination` to a PIX key: both key members, no bank account. */
 export interface PixDestination {
   type: "PIX";
-  pixKeyType: PixKeyType;
+  pixKeyType: KnownPixKeyType;
   pixKey: string;
 }
 
-export interface BankAccount {
-  /** 8-digit ISPB of the bank. */
-  ispb: string;
-  branch: string;
-  account: string;
-  accountType: AccountType;
-}
-
+/** A `Destination` to bank-account data. */
 export interface BankAccountDestination {
   type: "BANK_ACCOUNT";
   bankAccount: BankAccount;
-}
-
-/** Where a cash-out goes: a PIX key, or bank-account data. */
-export type Destination = PixDestination | BankAccountDestination;
-
-export interface Payee {
-  name: string;
-  /** CPF (11 digits) or CNPJ (14), digits only. */
-  document: string;
-  destination: Destination;
-}
-
-export interface CreateCashOutParams {
-  amount: AmountInput;
-  externalReference: string;
-  payee: Payee;
-  /** May show on the payee's bank statement (≤ 140 characters). */
-  description?: string;
-  /** Receives CASHOUT_COMPLETED, CASHOUT_FAILED and CASHOUT_REFUNDED. */
-  webhookUrl?: string;
-}
-
-export type CashOutStatus = "PROCESSING" | "COMPLETED" | "FAILED" | "REFUNDED" | "CANCELLED";
-
-export interface CashOutFailure {
-  code: string;
-  message: string;
-}
-
-export interface CashOut {
-  transactionId: string;
-  internalCode: string;
-  externalReference: string;
-  status: CashOutStatus;
-  amount: AmountString;
-  payee: Payee;
-  description?: string | null;
-  endToEndId?: string | null;
-  originalEndToEndId?: string | null;
-  /** Only when `status` is FAILED. */
-  failure?: CashOutFailure | null;
-  requestedAt?: string | null;
-  completedAt?: string | null;
-  failedAt?: string | null;
-  refundedAt?: string | null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Account
-
-export interface BankAccountBalance {
-  branch: string;
-  account: string;
-  balance: AmountString;
-}
-
-export interface BankBalance {
-  ispb: string;
-  bank: string;
-  accounts: {
-    transactional: BankAccountBalance;
-    proprietary?: BankAccountBalance | null;
-  };
-}
-
-export interface Balance {
-  currency: string;
-  referenceDate?: string | null;
-  consolidated: {
-    totalBalance: AmountString;
-    transactionalBalance: AmountString;
-    proprietaryBalance: AmountString;
-  };
-  banks: BankBalance[];
-  updatedAt?: string | null;
-}
-
-export interface RebalanceParams {
-  /** The total exposure the transactional accounts should hold (may be 0). */
-  targetAmount: AmountInput;
-}
-
-export interface RebalanceResult {
-  success: boolean;
-  message: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,30 +168,6 @@ export type WithResponse<T> = T & { readonly response: ResponseInfo };
 
 // ---------------------------------------------------------------------------------------------
 // Webhooks
-
-export type CashInEventType = "CASHIN_PAID" | "CASHIN_REFUNDED";
-export type CashOutEventType = "CASHOUT_COMPLETED" | "CASHOUT_FAILED" | "CASHOUT_REFUNDED";
-
-interface EventBase {
-  /** ISO 8601 time of dispatch. */
-  eventAt: string;
-  /** `eventType:transactionId:status`: X-Event-Id changes on every delivery attempt, so
-   * de-duplicate on this instead. */
-  dedupeKey: string;
-}
-
-export interface CashInEvent extends EventBase {
-  eventType: CashInEventType;
-  data: CashIn;
-}
-
-export interface CashOutEvent extends EventBase {
-  eventType: CashOutEventType;
-  data: CashOut;
-}
-
-/** A verified webhook; narrow on `eventType`. */
-export type WebhookEvent = CashInEvent | CashOutEvent;
 
 /** Header collections `client.webhooks.constructEvent` accepts: a fetch `Headers`, Node's
  * `req.headers`, or a plain object (names are matched case-insensitively). */

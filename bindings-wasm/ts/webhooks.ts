@@ -2,6 +2,7 @@
 // raw body under the cryptoToken, constant-time, either hex case) and parses the typed event.
 
 import { toSdkError, ValidationError } from "./errors.js";
+import { withDisplay } from "./generated/display.js";
 import { facts, runtime } from "./runtime.js";
 import type { HeadersLike, WebhookEvent } from "./types.js";
 
@@ -57,7 +58,7 @@ function constructEvent(
   const tolerance = options?.toleranceMs ?? undefined;
   const now = options?.nowMs ?? (tolerance === undefined ? undefined : Date.now());
   try {
-    return JSON.parse(runtime().core.webhookConstructEvent(payload, header, keys, tolerance, now)) as WebhookEvent;
+    return withDisplay("WebhookEvent", JSON.parse(runtime().core.webhookConstructEvent(payload, header, keys, tolerance, now)) as WebhookEvent);
   } catch (error) {
     throw toSdkError(error);
   }

@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod model;
 pub mod money;
 pub mod operation;
+pub mod personal;
 pub mod pix;
 pub mod retry;
 pub mod signature;

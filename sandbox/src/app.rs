@@ -1,5 +1,6 @@
 //! The shared state of one running sandbox and the checks every API handler makes.
 
+use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
@@ -14,6 +15,17 @@ use crate::journal::Journal;
 use crate::jwt::{Signer, TokenError};
 use crate::problem::ApiError;
 use crate::store::{Event, Store};
+use crate::tasks::{Scheduler, WEBHOOK_QUEUE, WEBHOOK_WORKERS, Workers};
+use crate::webhooks::Delivery;
+
+/// Tokens a fault expired early (`expireToken`), by `jti`; the oldest forgotten past the cap.
+#[derive(Default)]
+struct Expired {
+    set: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+const MAX_EXPIRED_TOKENS: usize = 100_000;
 
 pub struct App {
     pub config: SandboxConfig,
@@ -27,6 +39,11 @@ pub struct App {
     pub faults: Faults,
     pub journal: Journal,
     pub webhook_client: reqwest::Client,
+    /// The one timer task: settlements and webhook retries.
+    pub scheduler: Scheduler,
+    /// The webhook delivery workers and their bounded queue.
+    pub webhooks: Workers<Delivery>,
+    expired_tokens: Mutex<Expired>,
     /// Runtime settings (`POST /_sandbox/settings`).
     pub token_ttl_secs: AtomicU64,
     pub settle_delay_ms: AtomicU64,
@@ -38,21 +55,30 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(config: SandboxConfig, seed: u64) -> App {
+    /// Must run inside a tokio runtime: it starts the sandbox's background tasks.
+    pub fn new(config: SandboxConfig, seed: u64) -> Arc<App> {
         let mut key_rng = Ids::new(seed ^ 0x6a77_7473_6967_6e21);
         let mut key = [0u8; 32];
         for chunk in key.chunks_mut(8) {
             chunk.copy_from_slice(&key_rng.next_u64().to_le_bytes());
         }
-        App {
+        Arc::new_cyclic(|weak| App {
+            scheduler: Scheduler::start(weak.clone()),
+            webhooks: Workers::start(
+                weak.clone(),
+                WEBHOOK_WORKERS,
+                WEBHOOK_QUEUE,
+                crate::webhooks::deliver,
+            ),
+            expired_tokens: Mutex::new(Expired::default()),
             seed,
             clock: Clock::default(),
             signer: Signer::new(key),
             store: Mutex::new(Store::new(seed)),
             fault_rng: Mutex::new(Ids::new(seed ^ 0x6661_756c_7473)),
-            idempotency: Idempotency::default(),
+            idempotency: Idempotency::new(config.max_idempotency_keys),
             faults: Faults::default(),
-            journal: Journal::default(),
+            journal: Journal::new(config.max_request_log, config.max_webhook_log),
             webhook_client: crate::webhooks::client(),
             token_ttl_secs: AtomicU64::new(config.token_ttl_secs),
             settle_delay_ms: AtomicU64::new(config.settle_delay_ms),
@@ -60,7 +86,35 @@ impl App {
             generation: AtomicU64::new(0),
             base_url: OnceLock::new(),
             config,
+        })
+    }
+
+    /// From now on, `token` answers 401 TOKEN_EXPIRED (a fault's `expireToken`).
+    pub fn expire_token(&self, token: &str) {
+        // Our signature, any expiry: the jti of a token we issued.
+        let Ok(claims) = self.signer.verify(token, i64::MIN) else {
+            return;
+        };
+        let mut expired = self
+            .expired_tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if expired.set.insert(claims.jti.clone()) {
+            expired.order.push_back(claims.jti);
+            while expired.order.len() > MAX_EXPIRED_TOKENS {
+                if let Some(old) = expired.order.pop_front() {
+                    expired.set.remove(&old);
+                }
+            }
         }
+    }
+
+    fn token_expired_early(&self, jti: &str) -> bool {
+        let expired = self
+            .expired_tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        !expired.set.is_empty() && expired.set.contains(jti)
     }
 
     pub fn store(&self) -> MutexGuard<'_, Store> {
@@ -114,6 +168,9 @@ impl App {
             .signer
             .verify(token, self.clock.now_ms().div_euclid(1000))
         {
+            Ok(claims) if self.token_expired_early(&claims.jti) => {
+                return Err(ApiError::token_expired());
+            }
             Ok(_) => {}
             Err(TokenError::Expired) => return Err(ApiError::token_expired()),
             Err(TokenError::Invalid) => return Err(ApiError::invalid_token()),

@@ -37,7 +37,32 @@ pub struct SandboxConfig {
     pub webhook_retry_base_ms: u64,
     /// Webhook delivery: per-attempt timeout (the API gives receivers 5 s).
     pub webhook_timeout_ms: u64,
+    /// Hosts accepted in the `Host` header besides the bound address and the loopback names
+    /// (DNS-rebinding protection); `"*"` accepts any.
+    pub allowed_hosts: Vec<String>,
+    /// Origins accepted (requests and CORS) besides loopback ones; `"*"` accepts any.
+    pub cors_origins: Vec<String>,
+    /// When set, `/_sandbox/*` requires `Authorization: Bearer <control_token>`.
+    pub control_token: Option<String>,
+    /// Idempotency keys remembered; beyond this the oldest are forgotten.
+    pub max_idempotency_keys: usize,
+    /// Entries kept in the request journal (`/_sandbox/requests`); oldest dropped first.
+    pub max_request_log: usize,
+    /// Entries kept in the webhook journal (`/_sandbox/webhooks`); oldest dropped first.
+    pub max_webhook_log: usize,
+    /// Open connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// API requests handled at once (a request whose client gave up still counts until it
+    /// ends); further ones wait.
+    pub max_in_flight: usize,
 }
+
+/// Defaults of the caps (memory and tasks stay bounded however long a load test runs).
+pub const DEFAULT_MAX_IDEMPOTENCY_KEYS: usize = 200_000;
+pub const DEFAULT_MAX_REQUEST_LOG: usize = 200_000;
+pub const DEFAULT_MAX_WEBHOOK_LOG: usize = 10_000;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 
 impl Default for SandboxConfig {
     fn default() -> Self {
@@ -55,6 +80,14 @@ impl Default for SandboxConfig {
             webhook_max_attempts: 5,
             webhook_retry_base_ms: 1000,
             webhook_timeout_ms: 5000,
+            allowed_hosts: Vec::new(),
+            cors_origins: Vec::new(),
+            control_token: None,
+            max_idempotency_keys: DEFAULT_MAX_IDEMPOTENCY_KEYS,
+            max_request_log: DEFAULT_MAX_REQUEST_LOG,
+            max_webhook_log: DEFAULT_MAX_WEBHOOK_LOG,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
@@ -76,6 +109,14 @@ impl fmt::Debug for SandboxConfig {
             .field("webhook_max_attempts", &self.webhook_max_attempts)
             .field("webhook_retry_base_ms", &self.webhook_retry_base_ms)
             .field("webhook_timeout_ms", &self.webhook_timeout_ms)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("cors_origins", &self.cors_origins)
+            .field("control_token", &self.control_token.as_ref().map(|_| "***"))
+            .field("max_idempotency_keys", &self.max_idempotency_keys)
+            .field("max_request_log", &self.max_request_log)
+            .field("max_webhook_log", &self.max_webhook_log)
+            .field("max_connections", &self.max_connections)
+            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }

@@ -152,13 +152,37 @@ struct TransactionRow {
     end_to_end_id: Option<String>,
 }
 
-async fn transactions(State(app): State<Arc<App>>) -> Response {
+/// `GET /_sandbox/transactions?externalReference=…&idempotencyKey=…`: both optional filters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TransactionFilter {
+    external_reference: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+impl TransactionFilter {
+    fn keeps(&self, reference: &str, key: Option<&str>) -> bool {
+        self.external_reference
+            .as_deref()
+            .is_none_or(|r| r == reference)
+            && self
+                .idempotency_key
+                .as_deref()
+                .is_none_or(|k| Some(k) == key)
+    }
+}
+
+async fn transactions(
+    State(app): State<Arc<App>>,
+    Query(filter): Query<TransactionFilter>,
+) -> Response {
     let now = app.clock.now_ms();
     let mut store = app.store();
     store.expire_all_due(now);
     let mut rows: Vec<TransactionRow> = store
         .cash_ins
         .iter()
+        .filter(|c| filter.keeps(&c.external_reference, c.idempotency_key.as_deref()))
         .map(|c| TransactionRow {
             kind: "cash_in",
             transaction_id: c.transaction_id.clone(),
@@ -170,7 +194,11 @@ async fn transactions(State(app): State<Arc<App>>) -> Response {
             end_to_end_id: c.end_to_end_id.clone(),
         })
         .collect();
-    rows.extend(store.cash_outs.iter().map(|c| TransactionRow {
+    let outs = store
+        .cash_outs
+        .iter()
+        .filter(|c| filter.keeps(&c.external_reference, c.idempotency_key.as_deref()));
+    rows.extend(outs.map(|c| TransactionRow {
         kind: "cash_out",
         transaction_id: c.transaction_id.clone(),
         internal_code: c.internal_code.clone(),
@@ -189,9 +217,20 @@ struct Since {
     since: Option<u64>,
 }
 
-async fn requests(State(app): State<Arc<App>>, Query(q): Query<Since>) -> Response {
+/// `GET /_sandbox/requests?since=<seq>&idempotencyKey=<key>` (both optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestQuery {
+    since: Option<u64>,
+    idempotency_key: Option<String>,
+}
+
+async fn requests(State(app): State<Arc<App>>, Query(q): Query<RequestQuery>) -> Response {
     let last = app.journal.last_request_seq();
-    let rows = app.journal.requests_since(q.since.unwrap_or(0));
+    let mut rows = app.journal.requests_since(q.since.unwrap_or(0));
+    if let Some(key) = q.idempotency_key {
+        rows.retain(|r| r.idempotency_key.as_deref() == Some(key.as_str()));
+    }
     Json(json!({ "requests": rows, "lastSeq": last })).into_response()
 }
 
@@ -259,11 +298,18 @@ async fn set_balances(State(app): State<Arc<App>>, body: Bytes) -> Response {
                 }
             }
         }
-        store.ledger = ledger;
         let now = app.clock.now_ms();
-        Ok(store
-            .ledger
-            .balance(crate::clock::brasilia_date(now), crate::clock::utc(now)))
+        // Refused, not clamped, when a total would leave the range of an amount.
+        let balance = ledger
+            .balance(crate::clock::brasilia_date(now), crate::clock::utc(now))
+            .map_err(|_| {
+                ApiError::validation(
+                    "balances",
+                    "the totals must stay within 0 to R$ 9,999,999,999.99",
+                )
+            })?;
+        store.ledger = ledger;
+        Ok(balance)
     })();
     respond(result)
 }
@@ -352,6 +398,16 @@ fn settings_json(app: &App) -> serde_json::Value {
         "settleDelayMs": app.settle_delay_ms.load(Ordering::Relaxed),
         "autoSettle": app.auto_settle.load(Ordering::Relaxed),
         "seed": app.seed,
+        "limits": {
+            "maxIdempotencyKeys": app.config.max_idempotency_keys,
+            "idempotencyKeys": app.idempotency.len(),
+            "maxRequestLog": app.config.max_request_log,
+            "requestLog": app.journal.request_count(),
+            "maxWebhookLog": app.config.max_webhook_log,
+            "webhookLog": app.journal.webhook_count(),
+            "maxConnections": app.config.max_connections,
+            "maxInFlight": app.config.max_in_flight,
+        },
     })
 }
 

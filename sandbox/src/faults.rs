@@ -1,7 +1,10 @@
 //! Fault injection: for the next N (or a percentage of) requests matching a method and path,
-//! answer 500/503, answer 429 with Retry-After, add latency, or do the work and then close the
-//! connection without answering ("commit then drop": the fault that makes careless clients pay
-//! twice). Percentages draw from the sandbox's seeded RNG so a run can be repeated.
+//! misbehave the way real networks, CDNs and servers do. Every kind exists in two phases where
+//! that makes sense: *refused before commit* (the request is not handled: nothing happens) and
+//! *committed* (the request is handled, its state changes happen, and then the answer goes
+//! wrong). A careful client cannot tell the two apart from the wire, which is the point: only
+//! an answer that proves nothing happened may be reported as a definitive failure.
+//! Percentages draw from the sandbox's seeded RNG so a run can be repeated.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,14 +16,29 @@ use crate::ids::Ids;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
-    /// Answer `status` (500 or 503 by default 503) before doing anything.
+    /// Answer `status` (any 5xx, default 503). Before commit by default; with `commit: true`
+    /// the request is handled first and its answer replaced (a CDN's 524 after the origin
+    /// did the work).
     Status,
     /// Answer 429 RATE_LIMITED with `Retry-After: retryAfterSeconds` before doing anything.
     RateLimit,
-    /// Wait `latencyMs`, then handle the request normally.
+    /// Wait `latencyMs`, then handle the request normally (it runs to its end even when the
+    /// client gave up meanwhile, as on a real server).
     Latency,
     /// Handle the request (state changes happen), then close the connection without answering.
     CommitThenDrop,
+    /// Close the connection without answering; with `commit: true` the same as
+    /// `commit_then_drop`.
+    Drop,
+    /// Send the status, the headers (with the full `Content-Length`) and half the body, then
+    /// close the connection.
+    TruncateBody,
+    /// Send the status and the headers (with the full `Content-Length`), then close the
+    /// connection before any byte of the body.
+    ResetAfterHeaders,
+    /// Send the status and headers at once, then dribble the body in small pieces over
+    /// `latencyMs` (past the client's timeout).
+    SlowBody,
 }
 
 impl FaultKind {
@@ -30,6 +48,22 @@ impl FaultKind {
             FaultKind::RateLimit => "rate_limit",
             FaultKind::Latency => "latency",
             FaultKind::CommitThenDrop => "commit_then_drop",
+            FaultKind::Drop => "drop",
+            FaultKind::TruncateBody => "truncate_body",
+            FaultKind::ResetAfterHeaders => "reset_after_headers",
+            FaultKind::SlowBody => "slow_body",
+        }
+    }
+
+    /// Whether the request is handled when the spec says nothing about `commit`.
+    fn commits_by_default(self) -> bool {
+        match self {
+            FaultKind::Status | FaultKind::RateLimit | FaultKind::Drop => false,
+            FaultKind::Latency
+            | FaultKind::CommitThenDrop
+            | FaultKind::TruncateBody
+            | FaultKind::ResetAfterHeaders
+            | FaultKind::SlowBody => true,
         }
     }
 }
@@ -43,9 +77,17 @@ pub struct FaultSpec {
     /// Path to match; `*` matches one segment (`/cash-out/*`); any path when absent.
     pub path: Option<String>,
     pub kind: FaultKind,
+    /// The 5xx of `status`; for the body faults refused before commit, the status whose
+    /// (broken) answer is sent (default 503).
     pub status: Option<u16>,
     pub retry_after_seconds: Option<u64>,
+    /// `latency`: the wait; `slow_body`: how long the body takes to arrive.
     pub latency_ms: Option<u64>,
+    /// Handle the request before the fault strikes (see each kind for its default).
+    pub commit: Option<bool>,
+    /// After the fault, the bearer token the request carried answers 401 TOKEN_EXPIRED, so
+    /// the client's retry needs a token refresh (token expiry mid-retry).
+    pub expire_token: Option<bool>,
     /// Apply to the next `count` matching requests (default 1 when `percent` is absent).
     pub count: Option<u64>,
     /// Apply to this percentage (0–100) of matching requests, until deleted.
@@ -62,6 +104,8 @@ pub struct FaultRule {
     pub status: u16,
     pub retry_after_seconds: u64,
     pub latency_ms: u64,
+    pub commit: bool,
+    pub expire_token: bool,
     /// Left to inject (count mode); null in percent mode.
     pub remaining: Option<u64>,
     pub percent: Option<f64>,
@@ -71,20 +115,25 @@ pub struct FaultRule {
 
 /// What to do with one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Status(u16),
-    RateLimit { retry_after_seconds: u64 },
-    Latency { ms: u64 },
-    CommitThenDrop,
+pub struct Action {
+    pub kind: FaultKind,
+    pub status: u16,
+    pub retry_after_seconds: u64,
+    pub latency_ms: u64,
+    pub commit: bool,
+    pub expire_token: bool,
 }
 
 impl Action {
-    pub fn kind(self) -> FaultKind {
-        match self {
-            Action::Status(_) => FaultKind::Status,
-            Action::RateLimit { .. } => FaultKind::RateLimit,
-            Action::Latency { .. } => FaultKind::Latency,
-            Action::CommitThenDrop => FaultKind::CommitThenDrop,
+    /// The name journaled with the request: the kind, and the phase where it has two.
+    pub fn label(self) -> &'static str {
+        match (self.kind, self.commit) {
+            (FaultKind::Status, true) => "status_after_commit",
+            (FaultKind::Drop, true) => "commit_then_drop",
+            (FaultKind::TruncateBody, false) => "truncate_body_before_commit",
+            (FaultKind::ResetAfterHeaders, false) => "reset_after_headers_before_commit",
+            (FaultKind::SlowBody, false) => "slow_body_before_commit",
+            (kind, _) => kind.name(),
         }
     }
 }
@@ -100,10 +149,12 @@ pub struct Faults {
 struct Inner {
     next_id: u64,
     rules: Vec<FaultRule>,
-    /// Rules already used up, kept for `GET /_sandbox/faults` stats.
+    /// Rules already used up, kept for `GET /_sandbox/faults` stats (the latest 1,000).
     finished: Vec<FaultRule>,
     injected_total: u64,
 }
+
+const MAX_FINISHED: usize = 1000;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -130,13 +181,28 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 
 impl Faults {
     pub fn add(&self, spec: FaultSpec) -> Result<FaultRule, String> {
+        let commit = spec.commit.unwrap_or(spec.kind.commits_by_default());
         let status = match (spec.kind, spec.status) {
-            (FaultKind::Status, None) => 503,
-            (FaultKind::Status, Some(s)) if (500..=599).contains(&s) => s,
-            (FaultKind::Status, Some(s)) => return Err(format!("status must be 5xx; got {s}")),
-            (FaultKind::RateLimit, _) => 429,
-            _ => 0,
+            (FaultKind::RateLimit, None) => 429,
+            (FaultKind::RateLimit, Some(s)) => {
+                return Err(format!("rate_limit is always 429; got status {s}"));
+            }
+            (_, None) => 503,
+            (_, Some(s)) if (500..=599).contains(&s) => s,
+            (_, Some(s)) => return Err(format!("status must be 5xx; got {s}")),
         };
+        match (spec.kind, commit) {
+            (FaultKind::RateLimit, true) => {
+                return Err("rate_limit refuses before commit; commit must be false".into());
+            }
+            (FaultKind::CommitThenDrop | FaultKind::Latency, false) => {
+                return Err(format!(
+                    "{} always commits; commit must be true",
+                    spec.kind.name()
+                ));
+            }
+            _ => {}
+        }
         if let Some(p) = spec.percent {
             if !(0.0..=100.0).contains(&p) {
                 return Err(format!("percent must be within 0..100; got {p}"));
@@ -148,6 +214,12 @@ impl Faults {
         if spec.count.is_some() && spec.percent.is_some() {
             return Err("give count or percent, not both".into());
         }
+        let latency_ms = spec.latency_ms.unwrap_or(1000);
+        if latency_ms > 600_000 {
+            return Err(format!(
+                "latencyMs must be at most 600000; got {latency_ms}"
+            ));
+        }
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.next_id += 1;
         let rule = FaultRule {
@@ -157,7 +229,9 @@ impl Faults {
             kind: spec.kind,
             status,
             retry_after_seconds: spec.retry_after_seconds.unwrap_or(1),
-            latency_ms: spec.latency_ms.unwrap_or(1000),
+            latency_ms,
+            commit,
+            expire_token: spec.expire_token.unwrap_or(false),
             remaining: if spec.percent.is_some() {
                 None
             } else {
@@ -206,15 +280,17 @@ impl Faults {
             }
         }
         rule.injected += 1;
-        let action = match rule.kind {
-            FaultKind::Status => Action::Status(rule.status),
-            FaultKind::RateLimit => Action::RateLimit {
-                retry_after_seconds: rule.retry_after_seconds,
+        let action = Action {
+            kind: match rule.kind {
+                // One kind for "handled, then no answer", whichever name the rule used.
+                FaultKind::Drop if rule.commit => FaultKind::CommitThenDrop,
+                kind => kind,
             },
-            FaultKind::Latency => Action::Latency {
-                ms: rule.latency_ms,
-            },
-            FaultKind::CommitThenDrop => Action::CommitThenDrop,
+            status: rule.status,
+            retry_after_seconds: rule.retry_after_seconds,
+            latency_ms: rule.latency_ms,
+            commit: rule.commit,
+            expire_token: rule.expire_token,
         };
         let mut used_up = false;
         if let Some(remaining) = rule.remaining.as_mut() {
@@ -223,6 +299,9 @@ impl Faults {
         }
         if used_up {
             let done = inner.rules.remove(position);
+            if inner.finished.len() >= MAX_FINISHED {
+                inner.finished.remove(0);
+            }
             inner.finished.push(done);
             self.active.store(inner.rules.len(), Ordering::Release);
         }
@@ -243,6 +322,8 @@ mod tests {
             status: None,
             retry_after_seconds: None,
             latency_ms: None,
+            commit: None,
+            expire_token: None,
             count: Some(2),
             percent: None,
         }
@@ -255,14 +336,12 @@ mod tests {
         faults.add(spec(FaultKind::Status)).unwrap();
         assert_eq!(faults.decide("GET", "/cash-out", &ids), None);
         assert_eq!(faults.decide("POST", "/cash-in", &ids), None);
+        let first = faults.decide("POST", "/cash-out", &ids).unwrap();
         assert_eq!(
-            faults.decide("POST", "/cash-out", &ids),
-            Some(Action::Status(503))
+            (first.kind, first.status, first.commit),
+            (FaultKind::Status, 503, false)
         );
-        assert_eq!(
-            faults.decide("POST", "/cash-out/", &ids),
-            Some(Action::Status(503))
-        );
+        assert_eq!(faults.decide("POST", "/cash-out/", &ids), Some(first));
         assert_eq!(faults.decide("POST", "/cash-out", &ids), None);
         let stats = faults.stats();
         assert_eq!(stats.injected_total, 2);
@@ -305,5 +384,36 @@ mod tests {
         let mut s = spec(FaultKind::Latency);
         s.percent = Some(10.0);
         assert!(faults.add(s).is_err(), "count and percent together");
+        let mut s = spec(FaultKind::RateLimit);
+        s.commit = Some(true);
+        assert!(faults.add(s).is_err(), "a 429 is a refusal");
+        let mut s = spec(FaultKind::CommitThenDrop);
+        s.commit = Some(false);
+        assert!(faults.add(s).is_err(), "commit_then_drop commits");
+    }
+
+    #[test]
+    fn each_kind_has_its_default_phase_and_drop_with_commit_is_commit_then_drop() {
+        let faults = Faults::default();
+        let ids = Mutex::new(Ids::new(1));
+        for (kind, commit) in [
+            (FaultKind::Status, false),
+            (FaultKind::Drop, false),
+            (FaultKind::TruncateBody, true),
+            (FaultKind::ResetAfterHeaders, true),
+            (FaultKind::SlowBody, true),
+        ] {
+            faults.clear();
+            let mut s = spec(kind);
+            s.count = Some(1);
+            assert_eq!(faults.add(s).unwrap().commit, commit, "{kind:?}");
+        }
+        faults.clear();
+        let mut s = spec(FaultKind::Drop);
+        s.commit = Some(true);
+        faults.add(s).unwrap();
+        let action = faults.decide("POST", "/cash-out", &ids).unwrap();
+        assert_eq!(action.kind, FaultKind::CommitThenDrop);
+        assert_eq!(action.label(), "commit_then_drop");
     }
 }

@@ -5,8 +5,12 @@
 //!
 //! Only successful answers are stored: an error created nothing, so a retry with the same key
 //! is allowed to try again (after a top-up, say), even with a corrected body.
+//!
+//! At most `max_idempotency_keys` keys are remembered: past that the oldest is forgotten (a
+//! replay of it then reaches the handler, where the externalReference check still refuses a
+//! second payout).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -51,14 +55,44 @@ impl Stored {
 }
 
 struct Entry {
+    /// Insertion number: tells an entry from a newer one under the same key.
+    id: u64,
     fingerprint: String,
     answer: OnceCell<Stored>,
 }
 
-#[derive(Default)]
+type Scoped = (&'static str, String);
+
 pub struct Idempotency {
+    inner: Mutex<Map>,
+}
+
+struct Map {
     /// (scope, key) → entry. Scope = method + path template, per decisions.
-    entries: Mutex<HashMap<(&'static str, String), Arc<Entry>>>,
+    entries: HashMap<Scoped, Arc<Entry>>,
+    /// Insertion order, oldest first (may hold keys already forgotten; see `evict`).
+    order: VecDeque<(Scoped, u64)>,
+    next_id: u64,
+    cap: usize,
+}
+
+impl Map {
+    fn evict(&mut self) {
+        while self.entries.len() > self.cap {
+            let Some((key, id)) = self.order.pop_front() else {
+                break;
+            };
+            if self.entries.get(&key).is_some_and(|e| e.id == id) {
+                self.entries.remove(&key);
+            }
+        }
+        // Failed attempts forget their entry early: keep the order list from outgrowing the map.
+        if self.order.len() > 2 * self.cap + 16 {
+            let entries = &self.entries;
+            self.order
+                .retain(|(key, id)| entries.get(key).is_some_and(|e| e.id == *id));
+        }
+    }
 }
 
 /// Reads and checks the key: 1–255 visible ASCII characters (api-decisions.md).
@@ -86,21 +120,44 @@ pub fn fingerprint(extra: &str, body: &[u8]) -> String {
 }
 
 impl Idempotency {
+    pub fn new(cap: usize) -> Idempotency {
+        Idempotency {
+            inner: Mutex::new(Map {
+                entries: HashMap::new(),
+                order: VecDeque::new(),
+                next_id: 0,
+                cap: cap.max(1),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Map> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many keys are remembered now.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
     /// After a failed attempt nothing was created: drop the entry (and its fingerprint) unless
     /// another request with the key is waiting on it, so the key may be used again freely.
     fn forget_if_unused(&self, scope: &'static str, key: &str, entry: &Arc<Entry>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.lock();
         // Clones are only taken under this lock: the map's and ours means nobody else waits.
-        if entry.answer.get().is_none() && Arc::strong_count(entry) <= 2 {
-            entries.remove(&(scope, key.to_owned()));
+        let key = (scope, key.to_owned());
+        if entry.answer.get().is_none()
+            && Arc::strong_count(entry) <= 2
+            && map.entries.get(&key).is_some_and(|e| e.id == entry.id)
+        {
+            map.entries.remove(&key);
         }
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        let mut map = self.lock();
+        map.entries.clear();
+        map.order.clear();
     }
 
     /// Runs `work` at most once per (scope, key) and replays its successful answer.
@@ -122,16 +179,23 @@ impl Idempotency {
             };
         };
         let entry = {
-            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            entries
-                .entry((scope, key.to_owned()))
-                .or_insert_with(|| {
-                    Arc::new(Entry {
+            let mut map = self.lock();
+            let scoped = (scope, key.to_owned());
+            match map.entries.get(&scoped) {
+                Some(entry) => entry.clone(),
+                None => {
+                    map.next_id += 1;
+                    let entry = Arc::new(Entry {
+                        id: map.next_id,
                         fingerprint: fingerprint.clone(),
                         answer: OnceCell::new(),
-                    })
-                })
-                .clone()
+                    });
+                    map.entries.insert(scoped.clone(), entry.clone());
+                    map.order.push_back((scoped, entry.id));
+                    map.evict();
+                    entry
+                }
+            }
         };
         if entry.fingerprint != fingerprint {
             return ApiError::idempotency_key_reused().into_response();

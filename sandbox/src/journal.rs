@@ -13,12 +13,17 @@ pub struct RequestRecord {
     pub seq: u64,
     pub method: String,
     pub path: String,
-    /// The status the handler produced (also for a dropped answer: what would have been sent).
+    /// The status sent (for a dropped answer: what the handler would have sent).
     pub status: u16,
+    /// What the API handler produced when the request was handled (its state changes
+    /// happened); null when a fault refused it before commit.
+    pub handler_status: Option<u16>,
     pub idempotency_key: Option<String>,
     /// Sandbox time, RFC 3339 UTC.
     pub at: String,
-    /// `status`, `rate_limit`, `latency` or `commit_then_drop` when a fault touched it.
+    /// The fault that touched it (`status`, `status_after_commit`, `rate_limit`, `latency`,
+    /// `drop`, `commit_then_drop`, `truncate_body`, `reset_after_headers`, `slow_body`, or a
+    /// body fault's `…_before_commit`).
     pub fault: Option<&'static str>,
     /// True when the connection was closed without an answer.
     pub dropped: bool,
@@ -46,10 +51,8 @@ pub struct WebhookAttempt {
     pub signature: String,
 }
 
-/// A request log capped so a long load test cannot exhaust memory; the oldest entries go first.
-const MAX_REQUESTS: usize = 1_000_000;
-
-#[derive(Default)]
+/// Both logs are capped (`max_request_log`, `max_webhook_log`) so a long load test cannot
+/// exhaust memory; the oldest entries go first, and `seq` keeps counting.
 pub struct Journal {
     requests: Mutex<Log<RequestRecord>>,
     webhooks: Mutex<Log<WebhookAttempt>>,
@@ -57,15 +60,24 @@ pub struct Journal {
 
 struct Log<T> {
     next_seq: u64,
+    cap: usize,
     entries: std::collections::VecDeque<T>,
 }
 
-impl<T> Default for Log<T> {
-    fn default() -> Self {
+impl<T> Log<T> {
+    fn new(cap: usize) -> Self {
         Log {
             next_seq: 1,
+            cap: cap.max(1),
             entries: Default::default(),
         }
+    }
+
+    fn push(&mut self, entry: T) {
+        while self.entries.len() >= self.cap {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
     }
 }
 
@@ -75,23 +87,35 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Journal {
+    pub fn new(max_requests: usize, max_webhooks: usize) -> Journal {
+        Journal {
+            requests: Mutex::new(Log::new(max_requests)),
+            webhooks: Mutex::new(Log::new(max_webhooks)),
+        }
+    }
+
     pub fn record_request(&self, mut record: RequestRecord) {
         let mut log = lock(&self.requests);
         record.seq = log.next_seq;
         log.next_seq += 1;
-        if log.entries.len() >= MAX_REQUESTS {
-            log.entries.pop_front();
-        }
-        log.entries.push_back(record);
+        log.push(record);
     }
 
     pub fn requests_since(&self, since: u64) -> Vec<RequestRecord> {
         let log = lock(&self.requests);
-        log.entries
-            .iter()
-            .filter(|r| r.seq > since)
-            .cloned()
-            .collect()
+        // Entries are in seq order: skip the older ones without looking at them.
+        let start = log.entries.partition_point(|r| r.seq <= since);
+        log.entries.range(start..).cloned().collect()
+    }
+
+    /// How many request records are held (at most `max_request_log`).
+    pub fn request_count(&self) -> usize {
+        lock(&self.requests).entries.len()
+    }
+
+    /// How many webhook attempts are held (at most `max_webhook_log`).
+    pub fn webhook_count(&self) -> usize {
+        lock(&self.webhooks).entries.len()
     }
 
     /// The seq of the latest request record (0 when none): a test's window starts here.
@@ -107,7 +131,7 @@ impl Journal {
         let mut log = lock(&self.webhooks);
         attempt.seq = log.next_seq;
         log.next_seq += 1;
-        log.entries.push_back(attempt);
+        log.push(attempt);
     }
 
     pub fn webhooks_since(&self, since: u64) -> Vec<WebhookAttempt> {

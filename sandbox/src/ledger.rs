@@ -9,6 +9,8 @@ use connectpsp_core::model::account::{
     AccountBalance, Balance, BankAccounts, BankBalance, Consolidated,
 };
 
+use crate::problem::ApiError;
+
 /// A partner bank as the balance endpoint shows it.
 #[derive(Debug, Clone)]
 pub struct Bank {
@@ -31,8 +33,39 @@ pub struct Ledger {
     pub banks: Vec<Bank>,
 }
 
-fn reais(centavos: i64) -> Amount {
-    Amount::from_centavos(centavos).unwrap_or(Amount::ZERO)
+/// A ledger movement that would fail: short of money, or a balance or total the API's amount
+/// type cannot represent. Never clamped: a clamped balance would silently create or destroy
+/// money.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LedgerError {
+    Shortfall { available: Amount },
+    OutOfRange,
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(e: LedgerError) -> ApiError {
+        match e {
+            LedgerError::Shortfall { available } => ApiError::business(
+                "INSUFFICIENT_FUNDS",
+                "Insufficient Funds",
+                format!("The available balance is R$ {available}."),
+            ),
+            LedgerError::OutOfRange => ApiError::business(
+                "BALANCE_OUT_OF_RANGE",
+                "Balance Out Of Range",
+                "The resulting balance or total is outside the range of an amount (0 to R$ 9,999,999,999.99).",
+            ),
+        }
+    }
+}
+
+fn reais(centavos: i64) -> Result<Amount, LedgerError> {
+    Amount::from_centavos(centavos).map_err(|_| LedgerError::OutOfRange)
+}
+
+/// The defaults below are constants well inside the range.
+fn known(centavos: i64) -> Amount {
+    Amount::from_centavos(centavos).unwrap_or_else(|_| unreachable!("constant in range"))
 }
 
 impl Default for Ledger {
@@ -48,8 +81,8 @@ impl Default for Ledger {
                     branch: "0001",
                     transactional_account: "100200",
                     proprietary_account: "100201",
-                    transactional: reais(40_000_000),
-                    proprietary: reais(200_000_000),
+                    transactional: known(40_000_000),
+                    proprietary: known(200_000_000),
                 },
                 Bank {
                     slug: "celcoin",
@@ -58,8 +91,8 @@ impl Default for Ledger {
                     branch: "0001",
                     transactional_account: "123456",
                     proprietary_account: "123457",
-                    transactional: reais(30_000_000),
-                    proprietary: reais(150_000_000),
+                    transactional: known(30_000_000),
+                    proprietary: known(150_000_000),
                 },
                 Bank {
                     slug: "starkbank",
@@ -68,22 +101,20 @@ impl Default for Ledger {
                     branch: "0001",
                     transactional_account: "500100",
                     proprietary_account: "500101",
-                    transactional: reais(30_000_000),
-                    proprietary: reais(150_000_000),
+                    transactional: known(30_000_000),
+                    proprietary: known(150_000_000),
                 },
             ],
         }
     }
 }
 
-/// The operation would overdraw: carries what was available.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Shortfall {
-    pub available: Amount,
-}
-
-fn sum(amounts: impl Iterator<Item = Amount>) -> Amount {
-    Amount::from_centavos(amounts.map(Amount::centavos).sum()).unwrap_or(Amount::MAX)
+fn sum(amounts: impl Iterator<Item = Amount>) -> Result<Amount, LedgerError> {
+    let total = amounts
+        .map(Amount::centavos)
+        .try_fold(0i64, i64::checked_add)
+        .ok_or(LedgerError::OutOfRange)?;
+    reais(total)
 }
 
 impl Ledger {
@@ -94,12 +125,20 @@ impl Ledger {
             .position(|b| b.slug == wanted || b.ispb == wanted)
     }
 
-    pub fn total_transactional(&self) -> Amount {
+    pub fn total_transactional(&self) -> Result<Amount, LedgerError> {
         sum(self.banks.iter().map(|b| b.transactional))
     }
 
-    pub fn total_proprietary(&self) -> Amount {
+    pub fn total_proprietary(&self) -> Result<Amount, LedgerError> {
         sum(self.banks.iter().map(|b| b.proprietary))
+    }
+
+    /// Both totals representable: what every change to the ledger must keep true.
+    pub fn check(&self) -> Result<(), LedgerError> {
+        self.total_transactional()?
+            .checked_add(self.total_proprietary()?)
+            .map(|_| ())
+            .ok_or(LedgerError::OutOfRange)
     }
 
     /// Bank that receives cash-ins: the first one (Delbank). The ISPB goes in the E2E ids.
@@ -108,10 +147,10 @@ impl Ledger {
     }
 
     /// Takes `amount` from the transactional accounts, richest bank first.
-    pub fn debit_transactional(&mut self, amount: Amount) -> Result<Allocation, Shortfall> {
-        let available = self.total_transactional();
+    pub fn debit_transactional(&mut self, amount: Amount) -> Result<Allocation, LedgerError> {
+        let available = self.total_transactional()?;
         if amount > available {
-            return Err(Shortfall { available });
+            return Err(LedgerError::Shortfall { available });
         }
         let mut order: Vec<usize> = (0..self.banks.len()).collect();
         order.sort_by(|&a, &b| {
@@ -127,82 +166,89 @@ impl Ledger {
             }
             let take = left.min(self.banks[i].transactional.centavos());
             if take > 0 {
-                self.banks[i].transactional = reais(self.banks[i].transactional.centavos() - take);
-                allocation.push((i, reais(take)));
+                self.banks[i].transactional = reais(self.banks[i].transactional.centavos() - take)?;
+                allocation.push((i, reais(take)?));
                 left -= take;
             }
         }
         Ok(allocation)
     }
 
-    /// Puts back what `debit_transactional` took (failed or returned cash-out).
-    pub fn credit_allocation(&mut self, allocation: &Allocation) {
+    /// Puts back what `debit_transactional` took (failed or returned cash-out). All or
+    /// nothing: the ledger is unchanged when a balance would go out of range.
+    pub fn credit_allocation(&mut self, allocation: &Allocation) -> Result<(), LedgerError> {
+        let mut next = self.clone();
         for &(i, amount) in allocation {
-            if let Some(bank) = self.banks.get_mut(i) {
-                bank.transactional = bank
-                    .transactional
-                    .checked_add(amount)
-                    .unwrap_or(Amount::MAX);
-            }
-        }
-    }
-
-    pub fn credit_transactional(&mut self, bank: usize, amount: Amount) {
-        if let Some(bank) = self.banks.get_mut(bank) {
+            let bank = next.banks.get_mut(i).ok_or(LedgerError::OutOfRange)?;
             bank.transactional = bank
                 .transactional
                 .checked_add(amount)
-                .unwrap_or(Amount::MAX);
+                .ok_or(LedgerError::OutOfRange)?;
         }
+        next.check()?;
+        *self = next;
+        Ok(())
+    }
+
+    pub fn credit_transactional(&mut self, bank: usize, amount: Amount) -> Result<(), LedgerError> {
+        self.credit_allocation(&vec![(bank, amount)])
     }
 
     /// Moves money between proprietary and transactional so that the consolidated
     /// transactional balance equals `target`. Tops up bank by bank from the same bank's
     /// proprietary account; sweeps the excess back the same way.
-    pub fn rebalance(&mut self, target: Amount) -> Result<(), Shortfall> {
-        let current = self.total_transactional();
+    pub fn rebalance(&mut self, target: Amount) -> Result<(), LedgerError> {
+        let mut next = self.clone();
+        let current = next.total_transactional()?;
         if target > current {
             let mut need = target.centavos() - current.centavos();
-            let available = self.total_proprietary();
+            let available = next.total_proprietary()?;
             if need > available.centavos() {
-                return Err(Shortfall { available });
+                return Err(LedgerError::Shortfall { available });
             }
-            for bank in &mut self.banks {
+            for bank in &mut next.banks {
                 let take = need.min(bank.proprietary.centavos());
-                bank.proprietary = reais(bank.proprietary.centavos() - take);
-                bank.transactional = reais(bank.transactional.centavos() + take);
+                bank.proprietary = reais(bank.proprietary.centavos() - take)?;
+                bank.transactional = reais(bank.transactional.centavos() + take)?;
                 need -= take;
             }
         } else {
             let mut excess = current.centavos() - target.centavos();
-            for bank in &mut self.banks {
+            for bank in &mut next.banks {
                 let give = excess.min(bank.transactional.centavos());
-                bank.transactional = reais(bank.transactional.centavos() - give);
-                bank.proprietary = reais(bank.proprietary.centavos() + give);
+                bank.transactional = reais(bank.transactional.centavos() - give)?;
+                bank.proprietary = reais(bank.proprietary.centavos() + give)?;
                 excess -= give;
             }
         }
+        next.check()?;
+        *self = next;
         Ok(())
     }
 }
 
 impl Ledger {
     /// `GET /account/balance` body, as the core's wire type.
-    pub fn balance(&self, reference_date: String, updated_at: String) -> Balance {
-        let transactional = self.total_transactional();
-        let proprietary = self.total_proprietary();
+    pub fn balance(
+        &self,
+        reference_date: String,
+        updated_at: String,
+    ) -> Result<Balance, LedgerError> {
+        let transactional = self.total_transactional()?;
+        let proprietary = self.total_proprietary()?;
+        let total_balance = transactional
+            .checked_add(proprietary)
+            .ok_or(LedgerError::OutOfRange)?;
         let account = |branch: &str, account: &str, balance: Amount| AccountBalance {
             branch: Some(branch.to_owned()),
             account: Some(account.to_owned()),
             balance,
         };
-        Balance {
+        Ok(Balance {
             currency: Some("BRL".to_owned()),
             reference_date: Some(reference_date),
             consolidated: Consolidated {
-                total_balance: transactional
-                    .checked_add(proprietary)
-                    .unwrap_or(Amount::MAX),
+                total_balance,
                 transactional_balance: transactional,
                 proprietary_balance: proprietary,
             },
@@ -223,7 +269,7 @@ impl Ledger {
                 })
                 .collect(),
             updated_at: Some(updated_at),
-        }
+        })
     }
 }
 
@@ -238,23 +284,28 @@ mod tests {
     #[test]
     fn debit_spills_across_banks_and_credits_back_exactly() {
         let mut ledger = Ledger::default();
-        let before = ledger.total_transactional();
+        let before = ledger.total_transactional().unwrap();
         let allocation = ledger.debit_transactional(amt("450000.01")).unwrap();
         assert_eq!(allocation.len(), 2, "richest bank first, then the next");
         assert_eq!(
-            ledger.total_transactional().centavos(),
+            ledger.total_transactional().unwrap().centavos(),
             before.centavos() - 45_000_001
         );
-        ledger.credit_allocation(&allocation);
-        assert_eq!(ledger.total_transactional(), before);
+        ledger.credit_allocation(&allocation).unwrap();
+        assert_eq!(ledger.total_transactional().unwrap(), before);
     }
 
     #[test]
     fn debit_beyond_the_total_is_refused_untouched() {
         let mut ledger = Ledger::default();
         let err = ledger.debit_transactional(amt("1000000.01")).unwrap_err();
-        assert_eq!(err.available, amt("1000000.00"));
-        assert_eq!(ledger.total_transactional(), amt("1000000.00"));
+        assert_eq!(
+            err,
+            LedgerError::Shortfall {
+                available: amt("1000000.00")
+            }
+        );
+        assert_eq!(ledger.total_transactional().unwrap(), amt("1000000.00"));
     }
 
     #[test]
@@ -262,17 +313,61 @@ mod tests {
         let mut ledger = Ledger::default();
         let total = ledger
             .total_transactional()
-            .checked_add(ledger.total_proprietary())
+            .unwrap()
+            .checked_add(ledger.total_proprietary().unwrap())
             .unwrap();
         ledger.rebalance(amt("2500000.55")).unwrap();
-        assert_eq!(ledger.total_transactional(), amt("2500000.55"));
+        assert_eq!(ledger.total_transactional().unwrap(), amt("2500000.55"));
         ledger.rebalance(amt("10.00")).unwrap();
-        assert_eq!(ledger.total_transactional(), amt("10.00"));
+        assert_eq!(ledger.total_transactional().unwrap(), amt("10.00"));
         let after = ledger
             .total_transactional()
-            .checked_add(ledger.total_proprietary())
+            .unwrap()
+            .checked_add(ledger.total_proprietary().unwrap())
             .unwrap();
         assert_eq!(after, total, "rebalancing never creates or destroys money");
         assert!(ledger.rebalance(amt("6000000.01")).is_err());
+    }
+
+    #[test]
+    fn out_of_range_values_are_errors_never_zero() {
+        assert_eq!(reais(-1), Err(LedgerError::OutOfRange));
+        assert_eq!(
+            reais(Amount::MAX.centavos() + 1),
+            Err(LedgerError::OutOfRange)
+        );
+        assert_eq!(reais(150).unwrap().centavos(), 150);
+    }
+
+    #[test]
+    fn totals_beyond_the_amount_range_are_errors_not_capped() {
+        let mut ledger = Ledger::default();
+        for bank in &mut ledger.banks {
+            bank.transactional = Amount::MAX;
+        }
+        assert_eq!(ledger.total_transactional(), Err(LedgerError::OutOfRange));
+        assert!(ledger.balance("d".into(), "u".into()).is_err());
+        assert!(ledger.debit_transactional(amt("1.00")).is_err());
+    }
+
+    #[test]
+    fn a_credit_that_would_overflow_leaves_the_ledger_untouched() {
+        let mut ledger = Ledger::default();
+        ledger.banks[0].transactional = Amount::MAX;
+        let before = ledger
+            .banks
+            .iter()
+            .map(|b| b.transactional)
+            .collect::<Vec<_>>();
+        assert_eq!(
+            ledger.credit_transactional(0, amt("0.01")),
+            Err(LedgerError::OutOfRange)
+        );
+        let after = ledger
+            .banks
+            .iter()
+            .map(|b| b.transactional)
+            .collect::<Vec<_>>();
+        assert_eq!(before, after);
     }
 }

@@ -24,6 +24,7 @@ mod clock;
 mod config;
 mod control;
 mod faults;
+mod guard;
 mod idempotency;
 mod ids;
 mod journal;
@@ -34,11 +35,13 @@ mod problem;
 mod qr;
 mod server;
 mod store;
+mod tasks;
 mod webhooks;
 
 pub use config::{
     Credentials, DEFAULT_APPLICATION_TOKEN, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-    DEFAULT_CRYPTO_TOKEN, SandboxConfig,
+    DEFAULT_CRYPTO_TOKEN, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IDEMPOTENCY_KEYS,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REQUEST_LOG, DEFAULT_MAX_WEBHOOK_LOG, SandboxConfig,
 };
 pub use magic::{
     EXPIRING_PAYER_DOCUMENT, FAILING_EMAIL_KEY, FAILING_EVP_KEY, RETURNED_EMAIL_KEY,

@@ -53,6 +53,40 @@ struct Args {
     /// Webhook attempts per event.
     #[arg(long, env = "CONNECTPSP_SANDBOX_WEBHOOK_ATTEMPTS", default_value_t = 5)]
     webhook_attempts: u32,
+    /// Accept this Host besides the bound address and the loopback names (repeatable or
+    /// comma-separated; `*` = any). Guards against DNS rebinding.
+    #[arg(
+        long = "allow-host",
+        env = "CONNECTPSP_SANDBOX_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    allowed_hosts: Vec<String>,
+    /// Accept this Origin (requests and CORS) besides loopback ones (repeatable or
+    /// comma-separated; `*` = any).
+    #[arg(
+        long = "cors-origin",
+        env = "CONNECTPSP_SANDBOX_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+    /// Require `Authorization: Bearer <token>` on the control API (/_sandbox/*).
+    #[arg(long, env = "CONNECTPSP_SANDBOX_CONTROL_TOKEN", hide_env_values = true)]
+    control_token: Option<String>,
+    /// Idempotency keys remembered (oldest forgotten first).
+    #[arg(long, env = "CONNECTPSP_SANDBOX_MAX_IDEMPOTENCY_KEYS", default_value_t = connectpsp_sandbox::DEFAULT_MAX_IDEMPOTENCY_KEYS)]
+    max_idempotency_keys: usize,
+    /// Request journal entries kept (oldest dropped first).
+    #[arg(long, env = "CONNECTPSP_SANDBOX_MAX_REQUEST_LOG", default_value_t = connectpsp_sandbox::DEFAULT_MAX_REQUEST_LOG)]
+    max_request_log: usize,
+    /// Webhook journal entries kept (oldest dropped first).
+    #[arg(long, env = "CONNECTPSP_SANDBOX_MAX_WEBHOOK_LOG", default_value_t = connectpsp_sandbox::DEFAULT_MAX_WEBHOOK_LOG)]
+    max_webhook_log: usize,
+    /// Connections served at once.
+    #[arg(long, env = "CONNECTPSP_SANDBOX_MAX_CONNECTIONS", default_value_t = connectpsp_sandbox::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// API requests handled at once.
+    #[arg(long, env = "CONNECTPSP_SANDBOX_MAX_IN_FLIGHT", default_value_t = connectpsp_sandbox::DEFAULT_MAX_IN_FLIGHT)]
+    max_in_flight: usize,
 }
 
 #[tokio::main]
@@ -71,6 +105,14 @@ async fn main() -> std::process::ExitCode {
         seed: args.seed,
         webhook_max_attempts: args.webhook_attempts,
         webhook_retry_base_ms: args.webhook_retry_ms,
+        allowed_hosts: args.allowed_hosts,
+        cors_origins: args.cors_origins,
+        control_token: args.control_token,
+        max_idempotency_keys: args.max_idempotency_keys,
+        max_request_log: args.max_request_log,
+        max_webhook_log: args.max_webhook_log,
+        max_connections: args.max_connections,
+        max_in_flight: args.max_in_flight,
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start(config).await {

@@ -11,20 +11,25 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, Method, Request, Response};
+use std::collections::VecDeque;
+
+use axum::body::Bytes;
+use axum::http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio::sync::watch;
 use tower::{Service, ServiceBuilder, ServiceExt};
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::app::App;
 use crate::clock;
 use crate::config::{Credentials, SandboxConfig};
-use crate::faults::Action;
+use crate::faults::{Action, FaultKind};
+use crate::guard::Guard;
 use crate::journal::RequestRecord;
 use crate::problem::ApiError;
 
@@ -45,6 +50,9 @@ struct Gateway {
     app: Arc<App>,
     router: Router,
     request_ids: Arc<AtomicU64>,
+    guard: Arc<Guard>,
+    /// API requests being handled (`max_in_flight`): bounds the tasks spawned below.
+    in_flight: Arc<Semaphore>,
 }
 
 impl Service<Request<Incoming>> for Gateway {
@@ -58,21 +66,41 @@ impl Service<Request<Incoming>> for Gateway {
 
     fn call(&mut self, request: Request<Incoming>) -> Self::Future {
         let gateway = self.clone();
-        // Spawned, so a request whose client gave up (a timeout) still runs to its end, as on
-        // a real server: the payout happens although nobody reads the answer.
-        let task = tokio::spawn(gateway.handle(request));
-        Box::pin(async move { task.await.unwrap_or(Err(Dropped)) })
+        Box::pin(async move {
+            // Nothing has happened yet: waiting here (and giving up, if the client does) is safe.
+            let Ok(permit) = gateway.in_flight.clone().acquire_owned().await else {
+                return Err(Dropped);
+            };
+            // Spawned, so a request whose client gave up (a timeout) still runs to its end, as
+            // on a real server: the payout happens although nobody reads the answer.
+            let task = tokio::spawn(async move {
+                let _permit = permit;
+                gateway.handle(request).await
+            });
+            task.await.unwrap_or(Err(Dropped))
+        })
     }
 }
 
-/// The largest request body the latency fault buffers (the API's bodies are a few KB).
+/// The largest request body the latency fault buffers (the API's bodies are a few KB), and the
+/// largest answer the body faults rewrite.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-async fn route(router: Router, request: Request<Incoming>) -> Response<Body> {
-    match router.oneshot(request.map(Body::new)).await {
+async fn route(router: Router, request: Request<Body>) -> Response<Body> {
+    match router.oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     }
+}
+
+/// The bearer token of a request, to expire it after a fault that says so.
+fn bearer(request: &Request<Body>) -> Option<String> {
+    request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
 }
 
 impl Gateway {
@@ -82,6 +110,12 @@ impl Gateway {
             HeaderValue::from_str(&format!("sbx-{:x}-{seq:08}", self.app.seed & 0xffff))
                 .unwrap_or(HeaderValue::from_static("sbx"));
         let path = request.uri().path().to_owned();
+        if let Err(refusal) = self.guard.check(request.headers(), &path) {
+            let mut response = refusal.into_response();
+            response.headers_mut().insert("x-request-id", request_id);
+            return Ok(response);
+        }
+        let request = request.map(Body::new);
         if path == "/_sandbox" || path.starts_with("/_sandbox/") {
             let mut response = route(self.router, request).await;
             response.headers_mut().insert("x-request-id", request_id);
@@ -94,43 +128,37 @@ impl Gateway {
             .and_then(|v| v.to_str().ok())
             .map(|k| k.chars().take(255).collect::<String>());
         let action = self.app.faults.decide(&method, &path, &self.app.fault_rng);
-        let mut response = match action {
-            Some(Action::Status(status)) => {
-                ApiError::server(axum::http::StatusCode::from_u16(status).unwrap_or_default())
-                    .into_response()
+        let token = action
+            .filter(|a| a.expire_token)
+            .and_then(|_| bearer(&request));
+        let (mut response, handler_status) = match action {
+            None => {
+                let response = route(self.router, request).await;
+                let status = response.status().as_u16();
+                (response, Some(status))
             }
-            Some(Action::RateLimit {
-                retry_after_seconds,
-            }) => ApiError::rate_limited(retry_after_seconds).into_response(),
-            Some(Action::Latency { ms }) => {
-                // Read the body first: the client may hang up during the wait, and the
-                // request must still be carried out afterwards.
-                let (parts, body) = request.into_parts();
-                let body = axum::body::to_bytes(Body::new(body), MAX_BODY_BYTES)
-                    .await
-                    .unwrap_or_default();
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-                match self
-                    .router
-                    .oneshot(Request::from_parts(parts, Body::from(body)))
-                    .await
-                {
-                    Ok(response) => response,
-                    Err(never) => match never {},
-                }
-            }
-            Some(Action::CommitThenDrop) | None => route(self.router, request).await,
+            Some(action) => self.faulted(action, request).await,
         };
+        if let Some(token) = token {
+            self.app.expire_token(&token);
+        }
         response.headers_mut().insert("x-request-id", request_id);
-        let dropped = action == Some(Action::CommitThenDrop);
+        let dropped =
+            action.is_some_and(|a| matches!(a.kind, FaultKind::CommitThenDrop | FaultKind::Drop));
         self.app.journal.record_request(RequestRecord {
             seq: 0,
             method,
             path,
-            status: response.status().as_u16(),
+            // Dropped: nothing was sent; the handler's status when it ran, else 0.
+            status: if dropped {
+                handler_status.unwrap_or(0)
+            } else {
+                response.status().as_u16()
+            },
+            handler_status,
             idempotency_key,
             at: clock::utc(self.app.clock.now_ms()),
-            fault: action.map(|a| a.kind().name()),
+            fault: action.map(|a| a.label()),
             dropped,
         });
         if dropped {
@@ -138,11 +166,148 @@ impl Gateway {
         }
         Ok(response)
     }
+
+    /// Carries out one fault; returns the answer to send and, when the request was handled,
+    /// the status the API handler produced.
+    async fn faulted(
+        &self,
+        action: Action,
+        request: Request<Body>,
+    ) -> (Response<Body>, Option<u16>) {
+        let handled = if action.kind == FaultKind::Latency {
+            // Read the body first: the client may hang up during the wait, and the request
+            // must still be carried out afterwards.
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+                .await
+                .unwrap_or_default();
+            tokio::time::sleep(Duration::from_millis(action.latency_ms)).await;
+            Some(
+                route(
+                    self.router.clone(),
+                    Request::from_parts(parts, Body::from(body)),
+                )
+                .await,
+            )
+        } else if action.commit {
+            Some(route(self.router.clone(), request).await)
+        } else {
+            None
+        };
+        let handler_status = handled.as_ref().map(|r| r.status().as_u16());
+        let response = match action.kind {
+            FaultKind::RateLimit => {
+                ApiError::rate_limited(action.retry_after_seconds).into_response()
+            }
+            FaultKind::Status => fault_answer(action.status, action.commit),
+            FaultKind::Latency | FaultKind::CommitThenDrop | FaultKind::Drop => {
+                handled.unwrap_or_else(|| StatusCode::NO_CONTENT.into_response())
+            }
+            FaultKind::TruncateBody | FaultKind::ResetAfterHeaders | FaultKind::SlowBody => {
+                let base = handled.unwrap_or_else(|| fault_answer(action.status, false));
+                broken_body(base, action.kind, action.latency_ms).await
+            }
+        };
+        (response, handler_status)
+    }
 }
 
-fn cors() -> CorsLayer {
+/// A 5xx as the hop that failed would send it. Refused before commit: the API's own problem
+/// body (`SERVICE_UNAVAILABLE` for 503 — the only 5xx the docs define as "nothing was done").
+/// After commit: what a proxy or CDN in front of the API sends when the origin did the work
+/// but the answer went wrong — a 503 that is not the API's problem body, the API's 500-family
+/// problem, or a CDN page for 520–527.
+fn fault_answer(status: u16, committed: bool) -> Response<Body> {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if (520..=527).contains(&status) {
+        let page = format!(
+            "<!DOCTYPE html><html><head><title>Error {status}</title></head><body>\
+             <h1>Error {status}</h1><p>The origin web server did not answer in time or could not be \
+             reached (sandbox CDN fault).</p></body></html>"
+        );
+        return (
+            code,
+            [(header::CONTENT_TYPE, "text/html; charset=UTF-8")],
+            page,
+        )
+            .into_response();
+    }
+    if committed && status == 503 {
+        return (
+            code,
+            [(header::CONTENT_TYPE, "text/plain")],
+            "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
+        )
+            .into_response();
+    }
+    ApiError::server(code).into_response()
+}
+
+/// One step of a broken body.
+enum Step {
+    Pause(Duration),
+    Data(Bytes),
+    Fail,
+}
+
+/// Rewrites an answer's body: the status and headers go out whole (with the full
+/// `Content-Length`, so the client knows what it is missing), the body breaks.
+async fn broken_body(response: Response<Body>, kind: FaultKind, latency_ms: u64) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    // A pause before failing lets hyper flush what was written before the connection closes.
+    let flush = Step::Pause(Duration::from_millis(20));
+    let steps: VecDeque<Step> = match kind {
+        FaultKind::TruncateBody => {
+            let half = bytes.slice(..bytes.len() / 2);
+            VecDeque::from([Step::Data(half), flush, Step::Fail])
+        }
+        FaultKind::ResetAfterHeaders => VecDeque::from([flush, Step::Fail]),
+        _ => {
+            // Slow body: ten pieces, evenly spread over latency_ms; complete if anyone waits.
+            let pieces = 10usize;
+            let size = bytes.len().div_ceil(pieces).max(1);
+            let pause = Duration::from_millis(latency_ms / pieces as u64);
+            let mut steps = VecDeque::new();
+            let mut at = 0;
+            while at < bytes.len() {
+                let end = (at + size).min(bytes.len());
+                steps.push_back(Step::Pause(pause));
+                steps.push_back(Step::Data(bytes.slice(at..end)));
+                at = end;
+            }
+            steps
+        }
+    };
+    let stream = futures_util::stream::unfold(steps, |mut steps| async move {
+        loop {
+            match steps.pop_front()? {
+                Step::Pause(d) => tokio::time::sleep(d).await,
+                Step::Data(b) => return Some((Ok(b), steps)),
+                Step::Fail => {
+                    return Some((
+                        Err(std::io::Error::other("body cut by a sandbox fault")),
+                        steps,
+                    ));
+                }
+            }
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// CORS answers for the origins the guard accepts (loopback ones by default), so a page served
+/// from `http://localhost:3000` can call the sandbox and a page from elsewhere cannot read it.
+fn cors(guard: Arc<Guard>) -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(Any)
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            origin.to_str().is_ok_and(|o| guard.origin_allowed(o))
+        }))
         .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
         .allow_headers(Any)
         .expose_headers([
@@ -170,8 +335,14 @@ impl Sandbox {
             SocketAddr::V4(a) => format!("http://{}:{}", a.ip(), a.port()),
             SocketAddr::V6(a) => format!("http://[{}]:{}", a.ip(), a.port()),
         };
+        if let Some(warning) = crate::guard::exposure_warning(&addr) {
+            eprintln!("\n{}\n{warning}\n{}\n", "!".repeat(78), "!".repeat(78));
+        }
         let credentials = config.credentials();
-        let app = Arc::new(App::new(config, seed));
+        let guard = Arc::new(Guard::new(&config, addr));
+        let max_connections = config.max_connections.max(1);
+        let in_flight = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
+        let app = App::new(config, seed);
         let _ = app.base_url.set(base_url.clone());
         let router = crate::api::router()
             .merge(crate::control::router())
@@ -180,10 +351,13 @@ impl Sandbox {
             app: app.clone(),
             router,
             request_ids: Arc::new(AtomicU64::new(1)),
+            guard: guard.clone(),
+            in_flight,
         };
-        let service = ServiceBuilder::new().layer(cors()).service(gateway);
+        let service = ServiceBuilder::new().layer(cors(guard)).service(gateway);
         let (stop_tx, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, service, stop_rx));
+        let connections = Arc::new(Semaphore::new(max_connections));
+        let task = tokio::spawn(accept_loop(listener, service, stop_rx, connections));
         Ok(RunningSandbox {
             base_url,
             credentials,
@@ -194,13 +368,25 @@ impl Sandbox {
     }
 }
 
-async fn accept_loop<S>(listener: TcpListener, service: S, mut stop: watch::Receiver<bool>)
-where
+async fn accept_loop<S>(
+    listener: TcpListener,
+    service: S,
+    mut stop: watch::Receiver<bool>,
+    connections: Arc<Semaphore>,
+) where
     S: Service<Request<Incoming>, Response = Response<Body>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: std::error::Error + Send + Sync + 'static,
 {
     loop {
+        // One task per open connection, at most `max_connections`: the rest wait in the backlog.
+        let permit = tokio::select! {
+            permit = connections.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+            _ = stop.changed() => return,
+        };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stop.changed() => return,
@@ -217,6 +403,7 @@ where
         let service = TowerToHyperService::new(service.clone());
         let mut stop = stop.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             let connection = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service);

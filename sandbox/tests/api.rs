@@ -689,7 +689,11 @@ async fn cors_lets_a_browser_page_call_it() {
         .await
         .unwrap();
     assert!(preflight.status().is_success());
-    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    // A loopback origin is echoed (never `*`: other origins get no CORS answer at all).
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
     let with_origin = client
         .http
         .get(format!("{}/_sandbox/health", client.base))
@@ -697,7 +701,10 @@ async fn cors_lets_a_browser_page_call_it() {
         .send()
         .await
         .unwrap();
-    assert_eq!(with_origin.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        with_origin.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
     assert!(
         with_origin.headers()["access-control-expose-headers"]
             .to_str()

@@ -18,9 +18,12 @@ import {
   type Logger,
   type RequestEvent,
   type ResponseEvent,
+  type CashInStatus,
   type CashOut,
   type CreateCashOutParams,
   type Destination,
+  type KnownCashInStatus,
+  type PixDestination,
   type WebhookEvent,
   type WithResponse,
 } from "connectpsp";
@@ -52,10 +55,13 @@ export async function quickstart(): Promise<void> {
   const key: string | null = ci.response.idempotencyKey;
   void [id, amount, code, key];
 
-  // Status unions narrow, and a typo is a compile error.
+  // Statuses are open (a status the API adds later still arrives); the known ones autocomplete.
   if (ci.status === "AWAITING_PAYMENT") console.log("waiting");
-  // @ts-expect-error "PAYED" is not a cash-in status
-  if (ci.status === "PAYED") console.log("never");
+  const later: CashInStatus = "ON_HOLD";
+  const known: KnownCashInStatus = "PAID";
+  // @ts-expect-error "PAYED" is not a documented cash-in status
+  const typo: KnownCashInStatus = "PAYED";
+  void [later, known, typo];
 
   await client.cashIn.create({ amount: 150.5, externalReference: "n", payer: { name: "a", document: "1" } });
   // @ts-expect-error an amount is a string or a number, not a bigint
@@ -90,9 +96,10 @@ export async function quickstart(): Promise<void> {
       },
     },
   });
+  const flat: Destination = { type: "PIX", pixKeyType: "EMAIL", pixKey: "a@b.com" };
   // @ts-expect-error a PIX destination needs pixKeyType and pixKey, not bankAccount
-  const wrong: Destination = { type: "PIX", bankAccount: { ispb: "1", branch: "1", account: "1", accountType: "PAYMENT" } };
-  void wrong;
+  const wrong: PixDestination = { type: "PIX", bankAccount: { ispb: "1", branch: "1", account: "1", accountType: "PAYMENT" } };
+  void [flat, wrong];
   if (co.status === "FAILED") console.log(co.failure?.code);
   await client.cashOut.get(co.transactionId);
 

@@ -11,6 +11,7 @@ use connectpsp_core::model::account::{Rebalance, RebalanceResult};
 
 use crate::app::App;
 use crate::clock;
+use crate::ledger::LedgerError;
 use crate::problem::ApiError;
 
 pub async fn balance(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
@@ -22,7 +23,10 @@ pub async fn balance(State(app): State<Arc<App>>, headers: HeaderMap) -> Respons
         .store()
         .ledger
         .balance(clock::brasilia_date(now), clock::utc(now));
-    Json(balance).into_response()
+    match balance {
+        Ok(balance) => Json(balance).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
 }
 
 pub async fn rebalance(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -32,10 +36,12 @@ pub async fn rebalance(State(app): State<Arc<App>>, headers: HeaderMap, body: By
         .and_then(|_| super::parse_body::<Rebalance>(&body, Rebalance::validate))
         .and_then(|request| {
             let target = request.target_amount;
-            app.store()
-                .ledger
-                .rebalance(target)
-                .map_err(|shortfall| ApiError::insufficient_funds(target, shortfall.available))
+            app.store().ledger.rebalance(target).map_err(|e| match e {
+                LedgerError::Shortfall { available } => {
+                    ApiError::insufficient_funds(target, available)
+                }
+                other => ApiError::from(other),
+            })
         });
     match result {
         Ok(()) => Json(RebalanceResult {

@@ -8,26 +8,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use connectpsp_core::model::auth::{TokenRequest, TokenResponse};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
 use crate::app::App;
 use crate::clock;
+use crate::guard::same_secret;
 use crate::jwt::Claims;
 use crate::problem::ApiError;
-
-/// Constant-time string comparison (a MAC of both sides under a fixed key, compared with
-/// `verify_slice`), so response timing says nothing about how much of a secret matched.
-fn same_secret(given: &str, expected: &str) -> bool {
-    let digest = |text: &str| {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"connectpsp-sandbox-compare")
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(text.as_bytes());
-        mac
-    };
-    let expected_tag = digest(expected).finalize().into_bytes();
-    digest(given).verify_slice(&expected_tag).is_ok()
-}
 
 pub async fn token(State(app): State<Arc<App>>, body: Bytes) -> Response {
     match issue(&app, &body) {

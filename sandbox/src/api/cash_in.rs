@@ -121,15 +121,14 @@ fn create_now(app: &Arc<App>, body: &Bytes, key: Option<String>) -> Result<Store
         });
     }
     if self_paying {
-        let app = app.clone();
         let generation = app.generation();
         let delay = app.settle_delay_ms.load(Ordering::Relaxed);
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(delay)).await;
-            if app.generation() == generation {
-                let _ = pay(&app, &transaction_id, None, false);
-            }
-        });
+        app.scheduler
+            .after(Duration::from_millis(delay), move |app| {
+                if app.generation() == generation {
+                    let _ = pay(app, &transaction_id, None, false);
+                }
+            });
     }
     Ok(Stored::json(StatusCode::CREATED, &resource))
 }
@@ -234,7 +233,7 @@ fn refund_now(app: &Arc<App>, id: &str, body: &Bytes) -> Result<Stored, ApiError
     }
     store.ledger.banks[bank].transactional = available
         .checked_sub(amount)
-        .unwrap_or(connectpsp_core::Amount::ZERO);
+        .ok_or_else(|| ApiError::insufficient_funds(amount, available))?;
     let ispb = store.ledger.banks[bank].ispb;
     let devolution = store
         .ids
@@ -292,7 +291,7 @@ pub fn pay(
         store.index_cash_in_e2e(i, e2e);
     }
     let (bank, amount) = (store.cash_ins[i].bank, store.cash_ins[i].amount);
-    store.ledger.credit_transactional(bank, amount);
+    store.ledger.credit_transactional(bank, amount)?;
     let cash_in = &mut store.cash_ins[i];
     cash_in.status = CashInStatus::Paid;
     cash_in.payer_bank = Some(payer_bank);

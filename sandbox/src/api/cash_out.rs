@@ -14,6 +14,7 @@ use connectpsp_core::model::cash_out::{CreateCashOut, DestinationType};
 
 use crate::app::App;
 use crate::idempotency::{self, Stored};
+use crate::ledger::LedgerError;
 use crate::problem::ApiError;
 use crate::store::{CashOut, CashOutStatus, Event, Failure, PlannedOutcome};
 use crate::{clock, magic};
@@ -78,7 +79,12 @@ fn create_now(app: &Arc<App>, body: &Bytes, key: Option<String>) -> Result<Store
     let allocation = store
         .ledger
         .debit_transactional(request.amount)
-        .map_err(|shortfall| ApiError::insufficient_funds(request.amount, shortfall.available))?;
+        .map_err(|e| match e {
+            LedgerError::Shortfall { available } => {
+                ApiError::insufficient_funds(request.amount, available)
+            }
+            other => ApiError::from(other),
+        })?;
     let transaction_id = store.ids.uuid();
     let cash_out = CashOut {
         transaction_id: transaction_id.clone(),
@@ -112,16 +118,15 @@ fn create_now(app: &Arc<App>, body: &Bytes, key: Option<String>) -> Result<Store
     Ok(Stored::json(StatusCode::ACCEPTED, &resource))
 }
 
-/// Runs `step` after `delay_ms`, unless the sandbox was reset meanwhile.
+/// Runs `step` after `delay_ms` on the sandbox's timer, unless the sandbox was reset meanwhile.
 fn schedule(app: &Arc<App>, delay_ms: u64, step: impl FnOnce(&Arc<App>) + Send + 'static) {
-    let app = app.clone();
     let generation = app.generation();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-        if app.generation() == generation {
-            step(&app);
-        }
-    });
+    app.scheduler
+        .after(Duration::from_millis(delay_ms), move |app| {
+            if app.generation() == generation {
+                step(app);
+            }
+        });
 }
 
 pub async fn get(
@@ -232,7 +237,7 @@ pub fn fail(app: &Arc<App>, id: &str, failure: Failure) -> Result<CashOut, ApiEr
         ));
     }
     let allocation = store.cash_outs[i].allocation.clone();
-    store.ledger.credit_allocation(&allocation);
+    store.ledger.credit_allocation(&allocation)?;
     let cash_out = &mut store.cash_outs[i];
     cash_out.status = CashOutStatus::Failed;
     cash_out.failure = Some(failure);
@@ -258,7 +263,7 @@ pub fn give_back(app: &Arc<App>, id: &str) -> Result<CashOut, ApiError> {
         ));
     }
     let allocation = store.cash_outs[i].allocation.clone();
-    store.ledger.credit_allocation(&allocation);
+    store.ledger.credit_allocation(&allocation)?;
     let bank = allocation.first().map(|a| a.0).unwrap_or(0);
     let ispb = store.ledger.banks[bank].ispb;
     let devolution = store

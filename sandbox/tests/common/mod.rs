@@ -297,3 +297,148 @@ impl Receiver {
         panic!("expected {n} webhook deliveries, got {}", self.count());
     }
 }
+
+/// What a raw HTTP/1.1 exchange produced: the head as text, the body bytes that arrived, and
+/// whether the server closed the connection before the declared `Content-Length`.
+pub struct RawReply {
+    pub head: String,
+    pub body: Vec<u8>,
+    pub content_length: Option<usize>,
+    /// Milliseconds until the end of the head arrived.
+    pub head_ms: u128,
+    /// Milliseconds until the connection closed (or the read timed out).
+    pub total_ms: u128,
+}
+
+impl RawReply {
+    pub fn status(&self) -> u16 {
+        self.head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+
+    pub fn truncated(&self) -> bool {
+        self.content_length.is_some_and(|n| self.body.len() < n)
+    }
+}
+
+/// One request over a fresh TCP connection (`Connection: close`), read until the server closes
+/// or `read_for` passes: shows exactly what went over the wire, broken bodies included.
+pub async fn raw_http(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+    read_for: std::time::Duration,
+) -> RawReply {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nconnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        request.push_str(&format!("host: {authority}\r\n"));
+    }
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let body = body.unwrap_or_default();
+    if !body.is_empty() {
+        request.push_str(&format!(
+            "content-type: application/json\r\ncontent-length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let started = std::time::Instant::now();
+    let deadline = started + read_for;
+    let mut bytes = Vec::new();
+    let mut head_ms = None;
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => {
+                bytes.extend_from_slice(&buf[..n]);
+                if head_ms.is_none() && bytes.windows(4).any(|w| w == b"\r\n\r\n") {
+                    head_ms = Some(started.elapsed().as_millis());
+                }
+            }
+        }
+    }
+    let total_ms = started.elapsed().as_millis();
+    let split = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4)
+        .unwrap_or(bytes.len());
+    let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
+    let body = bytes[split..].to_vec();
+    let mut reply = RawReply {
+        head,
+        body,
+        content_length: None,
+        head_ms: head_ms.unwrap_or(total_ms),
+        total_ms,
+    };
+    reply.content_length = reply.header("content-length").and_then(|v| v.parse().ok());
+    reply
+}
+
+impl Client {
+    /// `raw_http` with this client's auth headers (and an optional idempotency key).
+    pub async fn raw_api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        key: Option<&str>,
+        read_for: std::time::Duration,
+    ) -> RawReply {
+        let mut owned = self.auth_headers();
+        if let Some(key) = key {
+            owned.push(("x-idempotency-key", key.to_owned()));
+        }
+        let headers: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let body = body.map(|b| b.to_string().into_bytes());
+        raw_http(
+            &self.base,
+            method,
+            path,
+            &headers,
+            body.as_deref(),
+            read_for,
+        )
+        .await
+    }
+
+    /// The cash-outs the sandbox holds for `reference`.
+    pub async fn cash_outs_for(&self, reference: &str) -> Vec<Value> {
+        let rows = self
+            .control(
+                "GET",
+                &format!("/_sandbox/transactions?externalReference={reference}"),
+                None,
+            )
+            .await;
+        assert_eq!(rows.status, 200, "{}", rows.text);
+        rows.body["transactions"].as_array().unwrap().clone()
+    }
+
+    pub async fn fault(&self, spec: Value) {
+        let reply = self.control("POST", "/_sandbox/faults", Some(spec)).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+    }
+}
