@@ -140,6 +140,7 @@ describe("not sent means the connect phase only", () => {
     assert.equal(connectPhaseCode(err("EHOSTUNREACH", "connect")), "EHOSTUNREACH");
     assert.equal(connectPhaseCode(new TypeError("fetch failed", { cause: err("ENETUNREACH", "connect") })), "ENETUNREACH");
     assert.equal(connectPhaseCode(err("UND_ERR_CONNECT_TIMEOUT")), "UND_ERR_CONNECT_TIMEOUT");
+    assert.equal(connectPhaseCode(err("ECONNREFUSED")), "ECONNREFUSED"); // only a connect can be refused
     // The same errno on an established keep-alive socket: the request may have been received.
     assert.equal(connectPhaseCode(err("EHOSTUNREACH", "read")), undefined);
     assert.equal(connectPhaseCode(err("ENETUNREACH", "write")), undefined);

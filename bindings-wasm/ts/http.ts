@@ -39,6 +39,10 @@ export function timerMs(ms: number): number {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0;
 }
 
+// Errnos that only a connect or a DNS lookup can produce (an established socket that is reset
+// reports ECONNRESET, never ECONNREFUSED), so they mean "not sent" even without a `syscall`.
+const CONNECT_ONLY_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+
 // TLS verification failures: they end the handshake, before any byte of the request is written.
 const TLS_HANDSHAKE_CODES = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
@@ -67,7 +71,7 @@ export function connectPhaseCode(error: unknown): string | undefined {
     }
     if (typeof code === "string") {
       if (syscall === "connect" || syscall === "getaddrinfo" || syscall === "getaddrinfo_async") return code;
-      if (code === "UND_ERR_CONNECT_TIMEOUT" || TLS_HANDSHAKE_CODES.has(code)) return code;
+      if (CONNECT_ONLY_CODES.has(code) || TLS_HANDSHAKE_CODES.has(code)) return code;
       return undefined;
     }
     e = (e as { cause?: unknown }).cause;

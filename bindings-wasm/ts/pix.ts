@@ -52,11 +52,11 @@ function coreCall<T>(run: () => T): T {
 export interface KeyTypeDetection {
   /** The key's type, or null when the text reads as more than one (an unmasked 11-digit number
    * that is both a valid CPF and a mobile number). */
-  type: PixKeyType | null;
+  type: KnownPixKeyType | null;
   /** The key normalised for that type (null when ambiguous). */
   normalized: string | null;
   /** Every reading, most likely first. */
-  candidates: { type: PixKeyType; normalized: string }[];
+  candidates: { type: KnownPixKeyType; normalized: string }[];
 }
 
 export const pix: {
