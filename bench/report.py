@@ -25,7 +25,8 @@ SCENARIOS = [
      [("requests", "hand-written requests.Session"), ("httpx", "hand-written httpx.Client")],
      "{threads} cash-outs from 8 threads sharing one client"),
     ("js_async", "JS (Node), async", "connectpsp (npm) ConnectPSP",
-     [("fetch", "hand-written fetch"), ("undici", "hand-written undici request")],
+     [("fetch", "hand-written fetch"), ("undici", "hand-written undici request"),
+      ("http", "hand-written node:http (keep-alive Agent)")],
      "{async} cash-outs at concurrency {concurrency} (Node, Promise pool)"),
 ]  # fmt: skip
 
@@ -33,7 +34,9 @@ TARGETS_TEXT = {
     "py_async_vs_httpx": "Python async SDK ≥ 1.5× the httpx client",
     "py_async_vs_ceiling": "Python async SDK ≥ 50 % of the load tool's ceiling",
     "py_sync_vs_requests": "Python sync SDK ≥ 1.3× requests",
-    "js_vs_fetch": "JS SDK ≥ 0.9× hand-written fetch",
+    "js_vs_fetch": "JS SDK ≥ 1.5× hand-written fetch",
+    "js_vs_undici": "JS SDK ≥ 0.6× hand-written undici request (goal 0.8×)",
+    "js_core_cpu": "wasm core CPU per payout (build, sign, parse, both crossings) ≤ 15 µs",
     "wasm_gzip": "wasm ≤ 250 KB gzipped",
     "import_time": "`import connectpsp` ≤ 20 ms",
 }
@@ -98,7 +101,16 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     ratio_target("py_async_vs_httpx", ratio(py_async.get("sdk"), py_async.get("httpx")), 1.5)
     ratio_target("py_async_vs_ceiling", ratio(py_async.get("sdk"), ceiling), 0.5, as_fraction=True)
     ratio_target("py_sync_vs_requests", ratio(py_sync.get("sdk"), py_sync.get("requests")), 1.3)
-    ratio_target("js_vs_fetch", ratio(js.get("sdk"), js.get("fetch")), 0.9)
+    ratio_target("js_vs_fetch", ratio(js.get("sdk"), js.get("fetch")), 1.5)
+    ratio_target("js_vs_undici", ratio(js.get("sdk"), js.get("undici")), 0.6)
+    core_cpu = scenarios.get("js_core", {}).get("cpu_us_per_call")
+    rows.append(
+        (
+            TARGETS_TEXT["js_core_cpu"],
+            "—" if core_cpu is None else f"{core_cpu:.1f} µs",
+            None if core_cpu is None else core_cpu <= 15,
+        )
+    )
     gz = footprint.get("wasm_gzip_bytes")
     rows.append(
         (TARGETS_TEXT["wasm_gzip"], "—" if gz is None else f"{gz / KB:.1f} KB", None if gz is None else gz <= 250 * KB)
@@ -265,6 +277,12 @@ def render(results: dict[str, Any]) -> str:
                 f"(`-X importtime` cumulative: {imp['importtime_cumulative_ms']:.1f} ms, of which the package's own "
                 f"modules {imp.get('own_modules_self_ms', 0):.1f} ms; the rest is the standard library it imports) |")  # fmt: skip
             add(f"| import + `Client(...)`, median of {imp['repeat']} | {imp['import_and_client_ms_median']:.1f} ms |")
+        core = scenarios.get("js_core", {})
+        if "error" in core:
+            add(f"| wasm core per payout | failed: {core['error']} |")
+        elif core:
+            add(f"| wasm core CPU per payout, no network (`scenario.mjs core`, {fmt_int(core['calls'])} payouts) | "
+                f"**{core['cpu_us_per_call']:.1f} µs** ({core['wall_us_per_call']:.1f} µs wall) |")  # fmt: skip
         load = fp.get("node_load", {})
         if "error" in load:
             add(f"| Node package load | failed: {load['error']} |")

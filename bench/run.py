@@ -506,12 +506,19 @@ def main() -> None:
         if wanted("js"):
             clients = {
                 name: (["node", "scenario.mjs", "async", "--client", name, "--calls", str(n_async), "--concurrency", str(c)], js_dir)
-                for name in ("sdk", "fetch", "undici")
+                for name in ("sdk", "fetch", "undici", "http")
             }  # fmt: skip
             if args.alt_node_dir:
                 # A copy of bench/js whose node_modules holds a candidate build of the package.
                 clients["sdk_alt"] = (clients["sdk"][0], Path(args.alt_node_dir))
             scenarios["js_async"] = rounds_of(sandbox, run_id, args.rounds, clients)
+            log("js core: the wasm core's own CPU per payout, no network")
+            try:
+                scenarios["js_core"] = run_json(
+                    ["node", "scenario.mjs", "core", "--calls", "2000" if quick else "20000"], dict(os.environ), js_dir
+                )
+            except RuntimeError as failure:
+                scenarios["js_core"] = {"error": str(failure)[:300]}
         if wanted("rss"):
             log("rss: one client, three runs")
             scenarios["rss"] = {

@@ -13,7 +13,7 @@ examples-node-links: tools-npm
 	@mkdir -p node_modules
 	@ln -sfn "$(ROOT)/$(JS_PKG_DIR)" node_modules/connectpsp
 	@for dep in $$(node -p 'Object.keys(require("./examples/package.json").dependencies).filter(d => d !== "connectpsp").join(" ")'); do \
-	  ln -sfn "$(TOOLS)/node_modules/$$dep" "node_modules/$$dep"; \
+	  mkdir -p "node_modules/$$(dirname "$$dep")" && ln -sfn "$(TOOLS)/node_modules/$$dep" "node_modules/$$dep"; \
 	done
 
 test-examples: sandbox-bin python-dev wasm-pkg examples-node-links

@@ -53,7 +53,7 @@ wasm-size: wasm-pkg
 
 # node --test runs every tests/*.test.mjs, the headless-Chromium one (browser.test.mjs) included;
 # each file starts its own sandbox ($(SANDBOX_BIN), from mk/sandbox.mk) on a free port.
-test-js: wasm-pkg sandbox-bin
+test-js: wasm-pkg sandbox-bin examples-node-links
 	@echo "::: node --test bindings-wasm/tests (sandbox + headless Chromium)"
 	@CONNECTPSP_PKG="$(ROOT)/$(WASM_PKG)" CONNECTPSP_SANDBOX_BIN="$(SANDBOX_BIN)" \
 	  node --test $(NODE_TEST_REPORTERS) $(WASM_DIR)/tests/*.test.mjs

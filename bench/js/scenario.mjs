@@ -1,16 +1,19 @@
 // One JS benchmark scenario per invocation; prints one JSON object on stdout.
 //
-//   node scenario.mjs async --client sdk|fetch|undici [--calls 5000 --concurrency 64]
+//   node scenario.mjs async --client sdk|fetch|undici|http [--calls 5000 --concurrency 64]
 //   node scenario.mjs rss   [--runs 3 --calls 10000 --concurrency 64]      (the SDK, one client)
 //   node scenario.mjs load  [--repeat 21]        (fresh processes: import + first call, median)
+//   node scenario.mjs core  [--calls 20000]      (no network: the wasm core's own CPU per payout)
 //
 // Sandbox coordinates from CONNECTPSP_BASE_URL, CONNECTPSP_CLIENT_ID, …; BENCH_RUN_ID keeps the
 // external references unique across runs. Run from bench/js so `connectpsp` and `undici`
 // resolve from the bench-local node_modules.
 
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { FetchClient, UndiciClient } from "./peers.mjs";
+import { FetchClient, HttpClient, UndiciClient } from "./peers.mjs";
 
 const AMOUNT = "1.00";
 const DESCRIPTION = "bench payout";
@@ -99,6 +102,7 @@ async function makeClient(kind, sb, concurrency) {
   if (kind === "sdk") return sdkClient(sb);
   if (kind === "fetch") return new FetchClient(sb.baseUrl, sb);
   if (kind === "undici") return new UndiciClient(sb.baseUrl, sb, concurrency);
+  if (kind === "http") return new HttpClient(sb.baseUrl, sb, concurrency);
   throw new Error(`unknown client ${kind}`);
 }
 
@@ -160,6 +164,94 @@ function runLoad(opts) {
   };
 }
 
+// The wasm core's own work per payout, no network: params to JSON, new operation (parse,
+// validate, serialise, key), poll (build and sign the request, the step object crossing into JS),
+// handleResponse (the answer crossing into wasm, parsed and typed), poll (the outcome crossing
+// back as objects), free: exactly the calls the SDK's driver makes. The token exchange happens
+// once, before the measurement.
+function runCore(opts) {
+  const calls = Number(opts.calls ?? 20000);
+  const require = createRequire(import.meta.url);
+  const pkgDir = dirname(require.resolve("connectpsp/package.json"));
+  const core = require(join(pkgDir, "wasm", "connectpsp_wasm.cjs"));
+  const { webcrypto } = require("node:crypto");
+  const session = new core.WasmSession(
+    JSON.stringify({
+      clientId: "bench-client",
+      clientSecret: "bench-secret",
+      applicationToken: "bench-app-token",
+      cryptoToken: "bench-crypto-token",
+      baseUrl: "http://127.0.0.1:9",
+      binding: "js",
+      bindingVersion: "0.0.0",
+      naming: "camel",
+      floatAmounts: true,
+    }),
+  );
+  const encoder = new TextEncoder();
+  const token = encoder.encode(
+    JSON.stringify({ accessToken: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2ln", tokenType: "Bearer", expiresIn: 3600 }),
+  );
+  const jsonHeaders = ["content-type", "application/json"];
+  const answer = (ref) =>
+    encoder.encode(
+      JSON.stringify({
+        transactionId: "5f0c7c1e-8f7a-4f5e-9f5e-0a6f1c2b3d4e",
+        internalCode: "CO-2026-000001",
+        externalReference: ref,
+        status: "PROCESSING",
+        amount: 1.0,
+        description: DESCRIPTION,
+        payee: PAYEE,
+        requestedAt: "2026-12-01T22:00:00Z",
+      }),
+    );
+  const replyHeaders = ["content-type", "application/json", "x-request-id", "req-1", "date", "Tue, 01 Dec 2026 22:00:00 GMT"];
+  let now = Date.now();
+  const replyHeaderText = replyHeaders.join("\n");
+  const jsonHeaderText = jsonHeaders.join("\n");
+  // Random bytes as the SDK draws them: a 4 KiB pool, 32 bytes per call.
+  const pool = new Uint8Array(4096);
+  let poolAt = pool.length;
+  const one = (index, body) => {
+    if (poolAt + 32 > pool.length) {
+      webcrypto.getRandomValues(pool);
+      poolAt = 0;
+    }
+    const entropy = pool.subarray(poolAt, (poolAt += 32));
+    const params = JSON.stringify({ amount: AMOUNT, externalReference: `core-${index}`, description: DESCRIPTION, payee: PAYEE });
+    const op = new core.WasmOperation(session, "cashOut.create", params, entropy, now);
+    let step = op.poll(now);
+    if (step.purpose === "token") {
+      op.handleResponse(200, jsonHeaderText, token, now);
+      step = op.poll(now);
+    }
+    if (step.type !== "send" || step.body.length === 0) throw new Error(`expected a send, got ${step.type}`);
+    op.handleResponse(202, replyHeaderText, body, now);
+    const done = op.poll(now);
+    if (!done.ok) throw new Error(done.json);
+    op.free();
+    return done;
+  };
+  // The answers are encoded before the clock starts: the transport hands bytes to the core.
+  const bodies = Array.from({ length: 256 }, (_, i) => answer(`core-${i}`));
+  for (let i = 0; i < 2000; i++) one(i, bodies[i % 256]);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) {
+    if ((i & 1023) === 0) now = Date.now();
+    one(i, bodies[i % 256]);
+  }
+  const wallUs = (performance.now() - started) * 1000;
+  const used = process.cpuUsage(cpu);
+  session.free();
+  return {
+    calls,
+    wall_us_per_call: Number((wallUs / calls).toFixed(2)),
+    cpu_us_per_call: Number(((used.user + used.system) / calls).toFixed(2)),
+  };
+}
+
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -176,5 +268,6 @@ let result;
 if (scenario === "async") result = await runAsync(opts);
 else if (scenario === "rss") result = await runRss(opts);
 else if (scenario === "load") result = runLoad(opts);
+else if (scenario === "core") result = runCore(opts);
 else throw new Error(`unknown scenario ${scenario}`);
 process.stdout.write(`${JSON.stringify({ scenario, client: opts.client, ...result })}\n`);

@@ -2,8 +2,11 @@
 // Node and Bun entry (require, and import through node.mjs; conditions `node` and `bun`): the
 // nodejs glue of wasm-bindgen loads the .wasm synchronously with fs, so the package is usable as
 // soon as it is required (Bun's require() cannot load web.mjs, which has a top-level await).
+// Requests go through undici's `request` on a keep-alive Agent in Node (the fastest Node client,
+// see ts/http-node.ts); Bun keeps its native fetch; the `fetch` option overrides either.
 const core = require("./wasm/connectpsp_wasm.cjs");
 const { setRuntime } = require("./cjs/runtime.js");
+const { undiciTransport } = require("./cjs/http-node.js");
 
 // Node 18 has no global `crypto`; its webcrypto has the same getRandomValues.
 const webcrypto =
@@ -11,10 +14,20 @@ const webcrypto =
     ? globalThis.crypto
     : require("node:crypto").webcrypto;
 
+function nodeWithUndici() {
+  if (process.versions.bun !== undefined || typeof globalThis.Deno !== "undefined") return false;
+  const [major, minor, patch] = process.versions.node.split(".").map(Number);
+  return major > 20 || (major === 20 && (minor > 18 || (minor === 18 && patch >= 1)));
+}
+
 setRuntime({
   core,
   isBrowser: false,
   flavour: "node",
+  // undici is loaded on the first client, not at require: the offline helpers (pix, webhooks)
+  // never pay for it. Bun and Deno load this entry too but have a native fetch of their own;
+  // Node before 20.18.1 (undici 7's floor; 18 is past its end of life) keeps the global fetch.
+  transport: nodeWithUndici() ? () => undiciTransport(require("undici")) : undefined,
   randomBytes(length) {
     const bytes = new Uint8Array(length);
     webcrypto.getRandomValues(bytes);

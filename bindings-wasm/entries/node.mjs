@@ -19,6 +19,7 @@ export const {
   ConnectionError,
   DecodeError,
   WebhookSignatureError,
+  AbortError,
   pix,
   webhooks,
   idempotencyKeyFor,

@@ -1,9 +1,10 @@
 //! WebAssembly exports of the ConnectPSP core for the npm package `connectpsp`.
 //!
 //! Two small classes over the core's driver and a few free functions over `bridge`; the JS layer
-//! (bindings-wasm/ts) performs the I/O the core asks for with `fetch`. Everything crosses the
-//! boundary as strings, bytes and plain objects. A failing export throws the core's
-//! `error_to_json` text (a string), which the JS layer turns into the matching Error subclass.
+//! (bindings-wasm/ts) performs the I/O the core asks for (undici on Node, `fetch` elsewhere).
+//! Everything crosses the boundary as strings, bytes and plain objects (steps and outcomes built
+//! by serde-wasm-bindgen). A failing export throws the core's `error_to_json` text (a string),
+//! which the JS layer turns into the matching Error subclass.
 //!
 //! Sharing: `Rc<RefCell<Session>>`. JS is single-threaded and every borrow below ends before the
 //! export returns (the awaits are all on the JS side), so a borrow can never be held across I/O.
@@ -17,9 +18,11 @@ use connectpsp_core::bridge::{self, Codec};
 use connectpsp_core::config::{Config, Naming};
 use connectpsp_core::facts::{self, Fact};
 use connectpsp_core::http::{FailureKind, HttpResponse, Purpose, TransportFailure};
-use connectpsp_core::operation::{Operation, Session, Step};
+use connectpsp_core::money::with_amounts_as_strings;
+use connectpsp_core::operation::{CallOptions, Operation, Reply, Session, Step};
 use connectpsp_core::webhook::Freshness;
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// The error as the JS layer expects it: the core's JSON description, thrown as a string.
@@ -63,16 +66,6 @@ fn strings(value: &JsValue, field: &str) -> Result<Vec<String>, JsValue> {
         .iter()
         .map(|item| item.as_string().ok_or_else(invalid))
         .collect()
-}
-
-/// A plain JS object `{key: value, …}`.
-fn object(fields: &[(&str, JsValue)]) -> JsValue {
-    let obj = Object::new();
-    for (key, value) in fields {
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&obj, &JsValue::from_str(key), value);
-    }
-    obj.into()
 }
 
 /// One client's shared state: the config and the token.
@@ -135,79 +128,157 @@ pub struct WasmOperation {
 #[wasm_bindgen]
 impl WasmOperation {
     /// Validates the call (a bad call throws here or ends at the first poll, never sends).
+    /// `timeoutMs`, `deadlineMs`, `maxRetries`: the call's overrides of the client's settings
+    /// (undefined keeps the client's; the core checks them and names a bad one).
     #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         session: &WasmSession,
         method: &str,
         params_json: &str,
         entropy: &[u8],
         now_ms: f64,
+        timeout_ms: Option<f64>,
+        deadline_ms: Option<f64>,
+        max_retries: Option<f64>,
     ) -> Result<WasmOperation, JsValue> {
         let call = bridge::prepare_call(method, params_json, Codec::JS).map_err(|e| throw(&e))?;
         let entropy: [u8; 32] = entropy
             .try_into()
             .map_err(|_| throw(&Error::validation("entropy", "must be exactly 32 bytes")))?;
-        let operation = Operation::new(call, &session.session.borrow(), entropy, ms(now_ms));
+        let options = CallOptions {
+            timeout_ms: whole("timeoutMs", timeout_ms)?,
+            deadline_ms: whole("deadlineMs", deadline_ms)?,
+            max_retries: whole("maxRetries", max_retries)?
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        };
+        let operation = Operation::new(call, &session.session.borrow(), entropy, ms(now_ms))
+            .with_options(options);
         Ok(WasmOperation {
             operation,
             session: Rc::clone(&session.session),
         })
     }
 
-    /// The next step: `{type: "send", method, url, headers: [name, value, …], body, timeoutMs,
-    /// purpose}`, `{type: "sleep", ms}`, `{type: "awaitToken", ms}` or
-    /// `{type: "done", ok, json}` (json: the outcome or the error, as the bridge writes them).
+    /// The `X-Idempotency-Key` every attempt sends (none for calls that carry no key): what an
+    /// abandoned call reports so its caller can re-submit.
+    #[wasm_bindgen(getter, js_name = idempotencyKey)]
+    pub fn idempotency_key(&self) -> Option<String> {
+        self.operation.idempotency_key().map(str::to_owned)
+    }
+
+    /// Whether abandoning the call now leaves its outcome unknown (a state-changing attempt
+    /// may have been applied, or one is in flight): what an AbortError reports.
+    #[wasm_bindgen(getter, js_name = outcomeUnknownIfAbandoned)]
+    pub fn outcome_unknown_if_abandoned(&self) -> bool {
+        self.operation.outcome_unknown_if_abandoned()
+    }
+
+    /// The core's report of the last HTTP attempt (for events and the log line), or null:
+    /// `{purpose, attempt, method, pathTemplate, idempotencyKey, status, requestId, failure,
+    /// elapsedMs, inFlight, willRetry, outcomeUnknown}`. No body, header value or secret.
+    #[wasm_bindgen(js_name = lastAttempt)]
+    pub fn last_attempt(&self) -> JsValue {
+        let Some(report) = self.operation.last_attempt() else {
+            return JsValue::NULL;
+        };
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        Attempt {
+            purpose: purpose_name(report.purpose),
+            attempt: report.attempt,
+            method: report.method.as_str(),
+            path_template: report.path_template,
+            idempotency_key: report.idempotency_key.as_deref(),
+            status: report.status,
+            request_id: report.request_id.as_deref(),
+            failure: report.failure.map(|kind| match kind {
+                FailureKind::Connect => "connect",
+                FailureKind::Timeout => "timeout",
+                FailureKind::Io => "io",
+            }),
+            elapsed_ms: report.elapsed_ms,
+            in_flight: report.in_flight,
+            will_retry: report.will_retry,
+            outcome_unknown: report.outcome_unknown,
+        }
+        .serialize(&serializer)
+        .unwrap_or(JsValue::NULL)
+    }
+
+    /// The next step, built by serde-wasm-bindgen: `{type: "send", method, url, headers:
+    /// [name, value, …], body, timeoutMs, purpose}`, `{type: "sleep", ms}`,
+    /// `{type: "awaitToken", ms}`, `{type: "done", ok: true, data, status, requestId,
+    /// idempotencyKey, attempts, replayed, raw}` (amounts as decimal strings) or
+    /// `{type: "done", ok: false, json}` (the error as the bridge writes it: errors are rare, and
+    /// JSON text keeps one error shape for both bindings). Measured against the whole step as
+    /// text (`bench/js/scenario.mjs core`, bench/README.md): no slower, and no JSON.parse in JS.
     pub fn poll(&mut self, now_ms: f64) -> JsValue {
         let step = self
             .operation
             .poll(&mut self.session.borrow_mut(), ms(now_ms));
-        match step {
-            Step::Send(request) => {
-                let headers = Array::new();
-                for (name, value) in &request.headers {
-                    headers.push(&JsValue::from_str(name));
-                    headers.push(&JsValue::from_str(value));
+        // JSON-compatible (null for None, objects for maps), but bytes as a Uint8Array.
+        let serializer =
+            serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false);
+        let value = match step {
+            Step::Send(request) => SendStep {
+                r#type: "send",
+                method: request.method.as_str(),
+                url: &request.url,
+                headers: request
+                    .headers
+                    .iter()
+                    .flat_map(|(name, value)| [name.as_str(), value.as_str()])
+                    .collect(),
+                body: &request.body,
+                timeout_ms: request.timeout_ms,
+                purpose: purpose_name(request.purpose),
+            }
+            .serialize(&serializer),
+            Step::Sleep { ms } => Wait {
+                r#type: "sleep",
+                ms,
+            }
+            .serialize(&serializer),
+            Step::AwaitToken { max_wait_ms } => Wait {
+                r#type: "awaitToken",
+                ms: max_wait_ms,
+            }
+            .serialize(&serializer),
+            Step::Done(Ok(outcome)) => with_amounts_as_strings(|| {
+                DoneOk {
+                    r#type: "done",
+                    ok: true,
+                    data: &outcome.reply,
+                    status: outcome.status,
+                    request_id: outcome.request_id.as_deref(),
+                    idempotency_key: outcome.idempotency_key.as_deref(),
+                    attempts: outcome.attempts,
+                    replayed: outcome.replayed,
+                    pending: outcome.reply.is_pending(),
+                    raw: &outcome.raw,
                 }
-                let purpose = match request.purpose {
-                    Purpose::Token => "token",
-                    Purpose::Api => "api",
-                };
-                object(&[
-                    ("type", "send".into()),
-                    ("method", request.method.as_str().into()),
-                    ("url", request.url.as_str().into()),
-                    ("headers", headers.into()),
-                    ("body", Uint8Array::from(request.body.as_slice()).into()),
-                    ("timeoutMs", (request.timeout_ms as f64).into()),
-                    ("purpose", purpose.into()),
-                ])
+                .serialize(&serializer)
+            }),
+            Step::Done(Err(error)) => DoneErr {
+                r#type: "done",
+                ok: false,
+                json: bridge::error_to_json(&error, Codec::JS),
             }
-            Step::Sleep { ms } => object(&[("type", "sleep".into()), ("ms", (ms as f64).into())]),
-            Step::AwaitToken { max_wait_ms } => object(&[
-                ("type", "awaitToken".into()),
-                ("ms", (max_wait_ms as f64).into()),
-            ]),
-            Step::Done(result) => {
-                let (ok, json) = match result {
-                    Ok(outcome) => (true, bridge::outcome_to_json(&outcome, Codec::JS)),
-                    Err(error) => (false, bridge::error_to_json(&error, Codec::JS)),
-                };
-                object(&[
-                    ("type", "done".into()),
-                    ("ok", ok.into()),
-                    ("json", json.into()),
-                ])
-            }
-        }
+            .serialize(&serializer),
+        };
+        // Serialising plain structs of strings and numbers into JS values cannot fail; should
+        // it ever, the JS loop reports an internal error instead of sending anything.
+        value.unwrap_or(JsValue::NULL)
     }
 
-    /// The answer to the last `send`: headers flattened as `[name, value, …]`.
+    /// The answer to the last `send`: headers as one string, `name\nvalue\nname\nvalue…`
+    /// (one crossing instead of one per string; HTTP header names and values hold no newline).
     #[wasm_bindgen(js_name = handleResponse)]
-    pub fn handle_response(&mut self, status: u16, headers: Vec<String>, body: &[u8], now_ms: f64) {
-        let mut pairs = Vec::with_capacity(headers.len() / 2);
-        let mut iter = headers.into_iter();
+    pub fn handle_response(&mut self, status: u16, headers: &str, body: &[u8], now_ms: f64) {
+        let mut pairs = Vec::with_capacity(8);
+        let mut iter = headers.split('\n');
         while let (Some(name), Some(value)) = (iter.next(), iter.next()) {
-            pairs.push((name, value));
+            pairs.push((name.to_owned(), value.to_owned()));
         }
         let response = HttpResponse::new(status, pairs, body);
         self.operation
@@ -237,6 +308,94 @@ impl Drop for WasmOperation {
             self.operation.release(&mut session);
         }
     }
+}
+
+/// The shapes `poll` hands to JS (see `CoreStep` in ts/runtime.ts).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SendStep<'a> {
+    r#type: &'static str,
+    method: &'static str,
+    url: &'a str,
+    /// Flattened pairs: name, value, name, value…
+    headers: Vec<&'a str>,
+    #[serde(serialize_with = "as_uint8_array")]
+    body: &'a [u8],
+    timeout_ms: u64,
+    purpose: &'static str,
+}
+
+#[derive(Serialize)]
+struct Wait {
+    r#type: &'static str,
+    ms: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DoneOk<'a> {
+    r#type: &'static str,
+    ok: bool,
+    data: &'a Reply,
+    status: u16,
+    request_id: Option<&'a str>,
+    idempotency_key: Option<&'a str>,
+    attempts: u32,
+    replayed: bool,
+    /// A settle wait keeps polling this resource (the core's pending rule).
+    pending: bool,
+    raw: &'a str,
+}
+
+#[derive(Serialize)]
+struct DoneErr {
+    r#type: &'static str,
+    ok: bool,
+    json: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Attempt<'a> {
+    purpose: &'static str,
+    attempt: u32,
+    method: &'static str,
+    path_template: &'static str,
+    idempotency_key: Option<&'a str>,
+    status: Option<u16>,
+    request_id: Option<&'a str>,
+    failure: Option<&'static str>,
+    elapsed_ms: u64,
+    in_flight: bool,
+    will_retry: bool,
+    outcome_unknown: bool,
+}
+
+fn purpose_name(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Token => "token",
+        Purpose::Api => "api",
+    }
+}
+
+/// A per-call override from JS: a whole non-negative number (the core checks the range).
+fn whole(field: &str, value: Option<f64>) -> Result<Option<u64>, JsValue> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= u64::MAX as f64 => {
+            Ok(Some(v as u64))
+        }
+        Some(_) => Err(throw(&Error::validation(
+            field,
+            "must be a whole number of milliseconds (or of retries)",
+        ))),
+    }
+}
+
+/// serde-wasm-bindgen writes bytes as a Uint8Array (a `&[u8]` field alone would be an array
+/// of numbers).
+fn as_uint8_array<S: serde::Serializer>(bytes: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bytes(bytes)
 }
 
 /// Verifies a webhook body against its X-Connect-Signature and returns the event JSON.
@@ -310,6 +469,25 @@ pub fn pix_is_valid_cpf(value: &str) -> bool {
 #[wasm_bindgen(js_name = pixIsValidCnpj)]
 pub fn pix_is_valid_cnpj(value: &str) -> bool {
     bridge::pix_is_valid_cnpj(value)
+}
+
+/// The X-Connect-Signature ConnectPSP sends with `payload` (for `connectpsp/testing`: the same
+/// HMAC the verification checks, computed by the core).
+#[wasm_bindgen(js_name = webhookSignature)]
+pub fn webhook_signature(payload: &[u8], crypto_token: &str) -> String {
+    connectpsp_core::signature::hmac_sha256_hex(crypto_token.as_bytes(), payload)
+}
+
+/// The delay before poll `poll + 1` of a settle wait (`cashOut.wait`), the core's schedule;
+/// `entropy`: 16 random bytes for the jitter.
+#[wasm_bindgen(js_name = settleDelayMs)]
+pub fn settle_delay_ms(poll: u32, entropy: &[u8]) -> f64 {
+    let mut seed = [0u8; 16];
+    for (slot, byte) in seed.iter_mut().zip(entropy) {
+        *slot = *byte;
+    }
+    let mut jitter = connectpsp_core::retry::Jitter::new(seed);
+    connectpsp_core::retry::settle_delay_ms(poll, None, &mut jitter) as f64
 }
 
 /// A personal-data value as `toString` / `util.inspect` show it: the core's mask named `mask`

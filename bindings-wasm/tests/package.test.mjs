@@ -47,7 +47,8 @@ test("the manifest: version in sync, no install scripts, every runtime mapped", 
   assert.equal(cjs.VERSION, manifest.version);
   assert.equal(manifest.scripts, undefined);
   assert.equal(manifest.devDependencies, undefined);
-  assert.equal(manifest.dependencies, undefined);
+  // One dependency: undici, the Node transport (loaded only by the Node entry).
+  assert.deepEqual(Object.keys(manifest.dependencies ?? {}), ["undici"]);
   const root = manifest.exports["."];
   assert.equal(root.types, "./index.d.ts");
   assert.equal(root.node.require, "./node.cjs");
@@ -57,10 +58,11 @@ test("the manifest: version in sync, no install scripts, every runtime mapped", 
 });
 
 test("the browser/edge entry points import no Node built-in", () => {
-  for (const file of ["web.mjs", "edge.mjs", "wasm/connectpsp_wasm.js", ...["client", "errors", "index", "pix", "runtime", "transport", "webhooks"].map((m) => `esm/${m}.js`)]) {
+  for (const file of ["web.mjs", "edge.mjs", "wasm/connectpsp_wasm.js", ...["client", "driver", "errors", "http", "http-fetch", "index", "pix", "runtime", "webhooks"].map((m) => `esm/${m}.js`)]) {
     const text = readFileSync(join(PKG, file), "utf8");
     assert.doesNotMatch(text, /from\s+["'](node:|fs|path|crypto|util|http)/, file);
     assert.doesNotMatch(text, /require\(/, file);
+    assert.doesNotMatch(text, /["']undici["']/, file);
   }
 });
 

@@ -1,6 +1,6 @@
 // The offline PIX toolkit through the package, against the shared vectors in testdata/pix.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { describe, test } from "node:test";
 
 import { esm, vector } from "./helpers.mjs";
 
@@ -76,4 +76,41 @@ test("idempotencyKeyFor is the documented UUID v5 and deterministic", () => {
   assert.equal(key, "5e221093-8c55-59b0-81ac-ba5ac8b4c7ad");
   assert.equal(idempotencyKeyFor("order-1"), key);
   assert.notEqual(idempotencyKeyFor("order-2"), key);
+});
+
+describe("PIX helpers (testdata/pix/helpers.json)", () => {
+  const helpers = vector("pix/helpers.json");
+
+  test("detectKeyType: the type, or null with every candidate", () => {
+    for (const { input, type, candidates } of helpers.detect) {
+      const found = pix.detectKeyType(input);
+      assert.equal(found.type, type, input);
+      assert.deepEqual(found.candidates.map((c) => [c.type, c.normalized]), candidates, input);
+      if (type !== null) assert.equal(found.normalized, candidates[0][1], input);
+    }
+    for (const bad of helpers.invalidKeys) {
+      assert.throws(() => pix.detectKeyType(bad), (e) => e instanceof ValidationError && (bad === "" || !e.message.includes(bad)), bad);
+    }
+  });
+
+  test("normalizeDocument and formatDocument", () => {
+    for (const { written, normalized, formatted } of helpers.documents) {
+      assert.equal(pix.normalizeDocument(written), normalized, written);
+      assert.equal(pix.formatDocument(written), formatted, written);
+    }
+    for (const bad of helpers.invalidDocuments) {
+      assert.throws(() => pix.normalizeDocument(bad), (e) => e instanceof ValidationError && e.field === "document", bad);
+    }
+  });
+
+  test("qrSvg and qrPng draw valid BR Codes and refuse broken ones", () => {
+    for (const code of helpers.qr.valid) {
+      assert.match(pix.qrSvg(code), /^<\?xml|^<svg/);
+      const png = pix.qrPng(code, 4);
+      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    }
+    for (const code of helpers.qr.invalid) {
+      assert.throws(() => pix.qrSvg(code), (e) => e instanceof ValidationError && e.field === "brcode");
+    }
+  });
 });

@@ -153,7 +153,8 @@ describe("single-flight token", () => {
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
     assert.equal(results.length, 100);
     for (const r of results) assert.equal(r.currency, "BRL");
-    const log = await sandbox.requests(since);
+    // Requests an earlier test gave up on (latency faults) are journaled when they end: not ours.
+    const log = (await sandbox.requests(since)).filter((r) => !r.fault);
     assert.equal(log.filter((r) => r.path === "/auth/token").length, 1);
     assert.equal(log.filter((r) => r.path === "/account/balance").length, 100);
   });

@@ -195,3 +195,19 @@ describe("client.webhooks with real sandbox deliveries", () => {
     assert.equal(completed.data.status, "COMPLETED");
   });
 });
+
+test("key rotation and the eventAt tolerance (testdata/webhook_options.json)", () => {
+  const { cases } = vector("webhook_options.json");
+  assert.ok(cases.length > 5);
+  for (const c of cases) {
+    const options = { toleranceMs: c.toleranceMs, nowMs: c.nowMs };
+    const run = () => esm.webhooks.constructEvent(c.body, c.signature, c.cryptoTokens, options);
+    if (c.expect === "ok") {
+      assert.equal(run().eventType, JSON.parse(c.body).eventType, c.name);
+    } else if (c.expect === "webhook_signature") {
+      assert.throws(run, esm.WebhookSignatureError, c.name);
+    } else {
+      assert.throws(run, (e) => e instanceof esm.ValidationError && e.field === c.field, c.name);
+    }
+  }
+});

@@ -23,7 +23,7 @@ writeJson(join(pkg, "wasm", "package.json"), { type: "module" });
 writeJson(join(pkg, "esm", "package.json"), { type: "module" });
 writeJson(join(pkg, "cjs", "package.json"), { type: "commonjs" });
 
-for (const entry of ["node.cjs", "node.mjs", "web.mjs", "edge.mjs"]) {
+for (const entry of ["node.cjs", "node.mjs", "web.mjs", "edge.mjs", "testing.cjs", "testing.mjs", "testing.d.ts"]) {
   copyFileSync(join(source, "entries", entry), join(pkg, entry));
 }
 writeFileSync(

@@ -1,10 +1,13 @@
 // The client: options in, resources out. Each method names a core call and hands its parameters
 // over as JSON; the core validates them, builds and signs the requests and decides retries.
 
-import { ConnectPSPError, toSdkError, ValidationError } from "./errors.js";
+import { AbortError, ConnectPSPError, TimeoutError, toSdkError, ValidationError } from "./errors.js";
 import { withDisplay, withReplyDisplay } from "./generated/display.js";
 import { facts, runtime, type CoreSession } from "./runtime.js";
-import { drive, TokenSignal, type DriverContext, type FetchFunction } from "./transport.js";
+import { drive, entropy, monotonicNow, TokenSignal, wake, type DriveOptions, type DriverContext } from "./driver.js";
+import { Hooks } from "./hooks.js";
+import type { Transport } from "./http.js";
+import { fetchTransport, type FetchFunction } from "./http-fetch.js";
 import type {
   Balance,
   CallOptions,
@@ -13,14 +16,19 @@ import type {
   ConnectPSPOptions,
   CreateCashInParams,
   CreateCashOutParams,
+  ConnectPSPEventName,
   HeadersLike,
+  Logger,
   OpenFinanceCashIn,
   OpenFinanceParams,
+  RequestListener,
+  ResponseListener,
   QrCodeCashIn,
   RebalanceParams,
   RebalanceResult,
   Refund,
   RefundCashInParams,
+  WaitOptions,
   WebhookEvent,
   WithResponse,
 } from "./types.js";
@@ -30,7 +38,14 @@ import { rawBodyBytes, signatureFromHeaders } from "./webhooks.js";
 
 // Options the JS layer consumes itself; everything else goes to the core, which rejects what it
 // does not know.
-const JS_ONLY_OPTIONS = new Set(["fetch", "dangerouslyAllowBrowser"]);
+const JS_ONLY_OPTIONS = new Set(["fetch", "dangerouslyAllowBrowser", "logger"]);
+
+// Without a `logger` option, warnings (an abandoned money-moving call) still reach the console,
+// as Python's warnings reach stderr; the per-attempt lines (debug/info) go nowhere.
+const DEFAULT_LOGGER: Logger = {
+  warn: (message: string, ...rest: unknown[]) => console.warn(message, ...rest),
+  error: (message: string, ...rest: unknown[]) => console.error(message, ...rest),
+};
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 
@@ -41,23 +56,31 @@ export interface CashInResource {
   create(params: CreateCashInParams & { openFinance: OpenFinanceParams }, options?: CallOptions): Promise<WithResponse<OpenFinanceCashIn>>;
   create(params: CreateCashInParams, options?: CallOptions): Promise<WithResponse<CashIn>>;
   /** GET /cash-in/{id}: id is the transactionId, internalCode or endToEndId. */
-  get(id: string): Promise<WithResponse<CashIn>>;
+  get(id: string, options?: CallOptions): Promise<WithResponse<CashIn>>;
   /** POST /cash-in/{id}/refund: full refund of a PAID cash-in. */
   refund(id: string, params: RefundCashInParams, options?: CallOptions): Promise<WithResponse<Refund>>;
+  /** Polls GET /cash-in/{id} (the core's growing, jittered interval) until it leaves
+   * AWAITING_PAYMENT and returns it; after `timeoutMs` (default 120 000) rejects with a
+   * TimeoutError whose non-enumerable `lastState` is the last resource seen. */
+  wait(id: string, options?: WaitOptions): Promise<WithResponse<CashIn>>;
 }
 
 export interface CashOutResource {
   /** POST /cash-out: pay out to a PIX key or a bank account (answered PROCESSING). */
   create(params: CreateCashOutParams, options?: CallOptions): Promise<WithResponse<CashOut>>;
   /** GET /cash-out/{id}. */
-  get(id: string): Promise<WithResponse<CashOut>>;
+  get(id: string, options?: CallOptions): Promise<WithResponse<CashOut>>;
+  /** Polls GET /cash-out/{id} until it leaves PROCESSING (the fallback for a lost webhook);
+   * after `timeoutMs` (default 120 000) rejects with a TimeoutError whose non-enumerable
+   * `lastState` is the last resource seen. */
+  wait(id: string, options?: WaitOptions): Promise<WithResponse<CashOut>>;
 }
 
 export interface AccountResource {
   /** GET /account/balance. */
-  balance(): Promise<WithResponse<Balance>>;
+  balance(options?: CallOptions): Promise<WithResponse<Balance>>;
   /** POST /account/rebalance: align the transactional balance with a target. */
-  rebalance(params: RebalanceParams): Promise<WithResponse<RebalanceResult>>;
+  rebalance(params: RebalanceParams, options?: CallOptions): Promise<WithResponse<RebalanceResult>>;
 }
 
 export interface ClientWebhooks {
@@ -82,6 +105,8 @@ export class ConnectPSP {
   // Private fields: invisible to JSON.stringify, util.inspect and Object.keys, and the secrets
   // themselves live only inside the core's session.
   #session: CoreSession;
+  #transport: Transport;
+  #hooks: Hooks;
   #closed = false;
 
   constructor(options: ConnectPSPOptions) {
@@ -118,20 +143,63 @@ export class ConnectPSP {
     this.#session = session;
     this.baseUrl = session.baseUrl;
 
-    const fetchFn = resolveFetch(options.fetch);
-    const ctx: DriverContext = { session, fetch: fetchFn, tokenSignal: new TokenSignal() };
-    const call = async <T>(method: string, params: object): Promise<WithResponse<T>> => {
+    this.#transport = resolveTransport(options.fetch);
+    const logger = resolveLogger(options.logger);
+    this.#hooks = new Hooks(() => logger);
+    const ctx: DriverContext = {
+      session,
+      transport: this.#transport,
+      tokenSignal: new TokenSignal(),
+      logger,
+      logLines: logger !== null && (typeof logger.debug === "function" || typeof logger.info === "function"),
+      hooks: this.#hooks,
+    };
+    const pendingOf = new WeakMap<object, boolean>();
+    const call = async <T>(method: string, params: object, options?: CallOptions): Promise<WithResponse<T>> => {
       if (this.#closed) {
         throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
       }
-      const { data, response } = await drive(ctx, method, params).catch((error: unknown) => {
+      const { data, response, pending } = await drive(ctx, method, params, driveOptions(options)).catch((error: unknown) => {
         rememberCall(error, this, method, params, call); // for client.resubmit(error)
         throw error;
       });
       // Prints with personal data masked (toString, util.inspect), by the core's rule.
       const resource = withReplyDisplay(method, (data ?? {}) as T & object);
       Object.defineProperty(resource, "response", { value: response, enumerable: false });
+      pendingOf.set(resource, pending);
       return resource as WithResponse<T>;
+    };
+    // The settle wait: the core says which states are pending and how long to wait between polls.
+    const wait = async <T>(method: string, id: string, options?: WaitOptions): Promise<WithResponse<T>> => {
+      const timeoutMs = options?.timeoutMs ?? 120_000;
+      if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs > 2 ** 31 - 1) {
+        throw new ValidationError("timeoutMs: must be a number of milliseconds above 0 and at most 2^31 - 1", {
+          kind: "validation",
+          code: "VALIDATION_ERROR",
+          field: "timeoutMs",
+        });
+      }
+      const signal = options?.signal;
+      const endAt = monotonicNow() + timeoutMs;
+      for (let poll = 0; ; poll++) {
+        const remaining = Math.max(1, Math.floor(endAt - monotonicNow()));
+        const resource = await call<T>(method, { id }, { deadlineMs: remaining, ...(signal ? { signal } : {}) });
+        if (pendingOf.get(resource) !== true) return resource;
+        const delay = runtime().core.settleDelayMs(poll, entropy().subarray(0, 16));
+        if (monotonicNow() + delay >= endAt) {
+          const status = String((resource as { status?: unknown }).status ?? "unknown");
+          const error = new TimeoutError(`${method.replace(".get", ".wait")}: ${id} still ${status} after ${timeoutMs} ms`, {
+            kind: "timeout",
+            code: "WAIT_TIMEOUT",
+          });
+          // Not enumerable: the resource holds names and documents, which must not reach logs.
+          Object.defineProperty(error, "lastState", { value: resource, enumerable: false });
+          throw error;
+        }
+        if (!(await wake(undefined, delay, signal))) {
+          throw new AbortError(`${method.replace(".get", ".wait")}: cancelled by its AbortSignal`, { kind: "cancelled", code: "ABORTED" });
+        }
+      }
     };
     const withKey = (params: object, options?: CallOptions): object =>
       options?.idempotencyKey === undefined ? params : { ...params, idempotencyKey: options.idempotencyKey };
@@ -139,19 +207,22 @@ export class ConnectPSP {
     this.cashIn = Object.freeze({
       // One implementation behind the overloads: which shape comes back is the API's answer.
       create: ((params: CreateCashInParams, options?: CallOptions) =>
-        call<CashIn>("cashIn.create", withKey(params, options))) as CashInResource["create"],
-      get: (id: string) => call<CashIn>("cashIn.get", { id }),
+        call<CashIn>("cashIn.create", withKey(params, options), options)) as CashInResource["create"],
+      get: (id: string, options?: CallOptions) => call<CashIn>("cashIn.get", withKey({ id }, options), options),
       refund: (id: string, params: RefundCashInParams, options?: CallOptions) =>
-        call<Refund>("cashIn.refund", withKey({ ...params, id }, options)),
+        call<Refund>("cashIn.refund", withKey({ ...params, id }, options), options),
+      wait: (id: string, options?: WaitOptions) => wait<CashIn>("cashIn.get", id, options),
     });
     this.cashOut = Object.freeze({
       create: (params: CreateCashOutParams, options?: CallOptions) =>
-        call<CashOut>("cashOut.create", withKey(params, options)),
-      get: (id: string) => call<CashOut>("cashOut.get", { id }),
+        call<CashOut>("cashOut.create", withKey(params, options), options),
+      get: (id: string, options?: CallOptions) => call<CashOut>("cashOut.get", withKey({ id }, options), options),
+      wait: (id: string, options?: WaitOptions) => wait<CashOut>("cashOut.get", id, options),
     });
     this.account = Object.freeze({
-      balance: () => call<Balance>("account.balance", {}),
-      rebalance: (params: RebalanceParams) => call<RebalanceResult>("account.rebalance", params),
+      balance: (options?: CallOptions) => call<Balance>("account.balance", withKey({}, options), options),
+      rebalance: (params: RebalanceParams, options?: CallOptions) =>
+        call<RebalanceResult>("account.rebalance", withKey(params, options), options),
     });
     this.webhooks = Object.freeze({
       constructEvent: (rawBody: string | Uint8Array | ArrayBuffer, headers: HeadersLike): WebhookEvent => {
@@ -169,6 +240,25 @@ export class ConnectPSP {
     });
   }
 
+  /** Calls `listener` for every HTTP attempt: "request" before it is sent, "response" after
+   * (status, elapsed ms, request id, whether the SDK will retry, whether the outcome is
+   * unknown). Events carry no body, secret or personal data; a listener that throws is logged
+   * and ignored. Returns the client, for chaining. */
+  on(name: "request", listener: RequestListener): this;
+  on(name: "response", listener: ResponseListener): this;
+  on(name: ConnectPSPEventName, listener: RequestListener | ResponseListener): this {
+    this.#hooks.add(name, listener);
+    return this;
+  }
+
+  /** Removes a listener added with `on`. */
+  off(name: "request", listener: RequestListener): this;
+  off(name: "response", listener: ResponseListener): this;
+  off(name: ConnectPSPEventName, listener: RequestListener | ResponseListener): this {
+    this.#hooks.remove(name, listener);
+    return this;
+  }
+
   /** Sends a failed cashIn.create / cashIn.refund / cashOut.create again, unchanged, with the
    * idempotency key it used: the way to resolve an error whose `outcomeUnknown` is true (the API
    * replays the original answer, or does the work now, once). Never re-send with a new key. */
@@ -176,11 +266,13 @@ export class ConnectPSP {
     return resubmitCall<WithResponse<T>>(this, error);
   }
 
-  /** Releases the WebAssembly memory of this client now rather than at garbage collection. */
-  close(): void {
-    if (this.#closed) return;
+  /** Closes the client's pooled connections and releases its WebAssembly memory now rather
+   * than at garbage collection. Calls started afterwards reject. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#closed = true;
     this.#session.free();
+    return this.#transport.close().catch(() => undefined);
   }
 
   toString(): string {
@@ -196,13 +288,58 @@ export class ConnectPSP {
   }
 }
 
-function resolveFetch(custom: unknown): FetchFunction {
+/** A call's options for the driver, checked (the core checks the ranges and names a bad one). */
+function driveOptions(options: CallOptions | undefined): DriveOptions | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== "object") {
+    throw new ValidationError("options: expected an object", { kind: "validation", code: "VALIDATION_ERROR", field: "options" });
+  }
+  const signal: unknown = options.signal;
+  if (signal !== undefined && signal !== null) {
+    if (typeof signal !== "object" || typeof (signal as AbortSignal).addEventListener !== "function" || !("aborted" in signal)) {
+      throw new ValidationError("signal: must be an AbortSignal", { kind: "validation", code: "VALIDATION_ERROR", field: "signal" });
+    }
+  }
+  for (const field of ["timeoutMs", "deadlineMs", "maxRetries"] as const) {
+    const value: unknown = options[field];
+    if (value !== undefined && value !== null && typeof value !== "number") {
+      throw new ValidationError(`${field}: must be a number`, { kind: "validation", code: "VALIDATION_ERROR", field });
+    }
+  }
+  return {
+    signal: (signal ?? undefined) as AbortSignal | undefined,
+    timeoutMs: options.timeoutMs ?? undefined,
+    deadlineMs: options.deadlineMs ?? undefined,
+    maxRetries: options.maxRetries ?? undefined,
+  };
+}
+
+function resolveLogger(logger: unknown): Logger | null {
+  if (logger === undefined) return DEFAULT_LOGGER;
+  if (logger === null) return null;
+  if (typeof logger !== "object" && typeof logger !== "function") {
+    throw new ValidationError("logger: must be a console-compatible object (debug/info/warn/error) or null", {
+      kind: "validation",
+      code: "VALIDATION_ERROR",
+      field: "logger",
+    });
+  }
+  return logger as Logger;
+}
+
+/** The caller's `fetch`, else the runtime's own client (Node: undici), else the global fetch. */
+function resolveTransport(custom: unknown): Transport {
   if (custom !== undefined && custom !== null) {
     if (typeof custom !== "function") {
       throw new ValidationError("fetch: must be a function", { kind: "validation", code: "VALIDATION_ERROR", field: "fetch" });
     }
-    return custom as FetchFunction;
+    return fetchTransport(custom as FetchFunction);
   }
+  const own = runtime().transport;
+  return own !== undefined ? own() : fetchTransport(globalFetch());
+}
+
+function globalFetch(): FetchFunction {
   if (typeof globalThis.fetch !== "function") {
     throw new ValidationError("this runtime has no global fetch: pass one in the `fetch` option", {
       kind: "validation",

@@ -111,6 +111,10 @@ export class ConnectionError extends ConnectPSPError {}
 export class DecodeError extends ConnectPSPError {}
 /** A webhook whose X-Connect-Signature does not match its body. */
 export class WebhookSignatureError extends ConnectPSPError {}
+/** The call's AbortSignal fired. `name` is "AbortError" (what code written for fetch checks);
+ * when `outcomeUnknown` is true a request may have reached ConnectPSP: re-submit with
+ * `idempotencyKey` (`client.resubmit(error)`), never with a new key. */
+export class AbortError extends ConnectPSPError {}
 
 const CLASSES: Record<string, new (message: string, fields: ErrorFields) => ConnectPSPError> = {
   ConnectPSPError,

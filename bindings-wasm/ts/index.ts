@@ -3,6 +3,7 @@
 export { ConnectPSP } from "./client.js";
 export type { AccountResource, CashInResource, CashOutResource, ClientWebhooks } from "./client.js";
 export {
+  AbortError,
   AuthenticationError,
   BusinessRuleError,
   ConflictError,
@@ -20,7 +21,8 @@ export {
 } from "./errors.js";
 export type { ErrorFields } from "./errors.js";
 export { idempotencyKeyFor, pix } from "./pix.js";
-export type { BrCode, BuildBrCodeParams } from "./pix.js";
+export type { BrCode, BuildBrCodeParams, KeyTypeDetection } from "./pix.js";
 export { webhooks } from "./webhooks.js";
+export type { ConstructEventOptions } from "./webhooks.js";
 export { VERSION } from "./version.js";
 export type * from "./types.js";

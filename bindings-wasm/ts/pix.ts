@@ -48,6 +48,17 @@ function coreCall<T>(run: () => T): T {
   }
 }
 
+/** What `pix.detectKeyType` found: one type, or (`type: null`) several readings to choose from. */
+export interface KeyTypeDetection {
+  /** The key's type, or null when the text reads as more than one (an unmasked 11-digit number
+   * that is both a valid CPF and a mobile number). */
+  type: KnownPixKeyType | null;
+  /** The key normalised for that type (null when ambiguous). */
+  normalized: string | null;
+  /** Every reading, most likely first. */
+  candidates: { type: KnownPixKeyType; normalized: string }[];
+}
+
 export const pix: {
   /** Decodes and checks a BR Code (CRC, lengths, mandatory fields); throws ValidationError. */
   parseBrCode(code: string): BrCode;
@@ -57,6 +68,18 @@ export const pix: {
   validateKey(kind: KnownPixKeyType, key: string): string;
   isValidCpf(value: string): boolean;
   isValidCnpj(value: string): boolean;
+  /** Which PIX key type a text is (CPF, CNPJ, EMAIL, PHONE, EVP); throws ValidationError when
+   * it is none (the message never repeats the key). */
+  detectKeyType(key: string): KeyTypeDetection;
+  /** A CPF or CNPJ without its mask (`123.456.789-09` → `12345678909`), upper-cased; throws
+   * ValidationError when the check digits are wrong. */
+  normalizeDocument(document: string): string;
+  /** A CPF or CNPJ with its usual mask (`12345678909` → `123.456.789-09`). */
+  formatDocument(document: string): string;
+  /** The QR code of a BR Code as an SVG document (the code is checked first). */
+  qrSvg(code: string): string;
+  /** The QR code of a BR Code as PNG bytes, `modulePx` pixels per module (1–32, default 8). */
+  qrPng(code: string, modulePx?: number): Uint8Array;
 } = Object.freeze({
   parseBrCode: (code: string): BrCode =>
     coreCall(() => JSON.parse(runtime().core.pixParseBrCode(String(code))) as BrCode),
@@ -66,6 +89,12 @@ export const pix: {
     coreCall(() => runtime().core.pixValidateKey(String(kind), String(key))),
   isValidCpf: (value: string): boolean => typeof value === "string" && runtime().core.pixIsValidCpf(value),
   isValidCnpj: (value: string): boolean => typeof value === "string" && runtime().core.pixIsValidCnpj(value),
+  detectKeyType: (key: string): KeyTypeDetection =>
+    coreCall(() => JSON.parse(runtime().core.pixDetectKeyType(String(key))) as KeyTypeDetection),
+  normalizeDocument: (document: string): string => coreCall(() => runtime().core.pixNormalizeDocument(String(document))),
+  formatDocument: (document: string): string => coreCall(() => runtime().core.pixFormatDocument(String(document))),
+  qrSvg: (code: string): string => coreCall(() => runtime().core.pixQrSvg(String(code))),
+  qrPng: (code: string, modulePx?: number): Uint8Array => coreCall(() => runtime().core.pixQrPng(String(code), modulePx)),
 });
 
 /** The deterministic idempotency key of a business reference (UUID v5): the same order always

@@ -3,6 +3,7 @@
 // layer lets one compiled layer serve Node, browsers and edge runtimes.
 
 import { ConnectPSPError } from "./errors.js";
+import type { Transport } from "./http.js";
 
 /** One step of the core's state machine, as the wasm glue hands it to JS. */
 export type CoreStep =
@@ -18,7 +19,21 @@ export type CoreStep =
     }
   | { type: "sleep"; ms: number }
   | { type: "awaitToken"; ms: number }
-  | { type: "done"; ok: boolean; json: string };
+  | {
+      type: "done";
+      ok: true;
+      /** The typed reply, amounts as decimal strings. */
+      data: unknown;
+      status: number;
+      requestId: string | null;
+      idempotencyKey: string | null;
+      attempts: number;
+      replayed: boolean;
+      /** A settle wait keeps polling this resource (the core's pending rule). */
+      pending: boolean;
+      raw: string;
+    }
+  | { type: "done"; ok: false; /** The error as the core's bridge writes it. */ json: string };
 
 export interface CoreSession {
   /** The base URL the core settled on (staging unless production or a URL was given). */
@@ -35,10 +50,34 @@ export interface CoreSession {
 }
 
 export interface CoreOperation {
+  /** The X-Idempotency-Key every attempt sends (undefined for calls without one). */
+  readonly idempotencyKey: string | undefined;
+  /** Abandoning the call now leaves its outcome unknown (an attempt may have been applied). */
+  readonly outcomeUnknownIfAbandoned: boolean;
+  /** The core's report of the last HTTP attempt (null before the first). */
+  lastAttempt(): CoreAttempt | null;
   poll(nowMs: number): CoreStep;
-  handleResponse(status: number, headers: string[], body: Uint8Array, nowMs: number): void;
+  /** `headers`: `name\nvalue\nname\nvalue…` (one string: one crossing). */
+  handleResponse(status: number, headers: string, body: Uint8Array, nowMs: number): void;
   handleFailure(kind: "connect" | "timeout" | "io", requestSent: boolean, message: string, nowMs: number): void;
   free(): void;
+}
+
+/** One HTTP attempt as the core reports it (core/src/operation/attempt.rs). */
+export interface CoreAttempt {
+  purpose: "api" | "token";
+  attempt: number;
+  method: string;
+  /** `/cash-out/{id}`: the template, never the id. */
+  pathTemplate: string;
+  idempotencyKey: string | null;
+  status: number | null;
+  requestId: string | null;
+  failure: "connect" | "timeout" | "io" | null;
+  elapsedMs: number;
+  inFlight: boolean;
+  willRetry: boolean;
+  outcomeUnknown: boolean;
 }
 
 /** The exports of the wasm-bindgen module (bindings-wasm/src/lib.rs). Every function that can
@@ -51,6 +90,9 @@ export interface CoreModule {
     paramsJson: string,
     entropy: Uint8Array,
     nowMs: number,
+    timeoutMs?: number,
+    deadlineMs?: number,
+    maxRetries?: number,
   ) => CoreOperation;
   webhookConstructEvent(
     payload: Uint8Array,
@@ -70,6 +112,9 @@ export interface CoreModule {
   pixFormatDocument(document: string): string;
   pixQrSvg(code: string): string;
   idempotencyKeyFor(reference: string): string;
+  webhookSignature(payload: Uint8Array, cryptoToken: string): string;
+  /** The core's delay before poll `poll + 1` of a settle wait (16 bytes of jitter entropy). */
+  settleDelayMs(poll: number, entropy: Uint8Array): number;
   /** A personal-data value masked by the core's rule `mask` (core/src/personal.rs). */
   maskPersonal(mask: string, value: string, hint: string | undefined): string;
   coreVersion(): string;
@@ -112,6 +157,8 @@ export interface Runtime {
   isBrowser: boolean;
   /** "node", "web" or "edge": which entry point loaded the package (for the User-Agent). */
   flavour: string;
+  /** The runtime's own HTTP client (Node: undici), one per client; absent: the global fetch. */
+  transport?: () => Transport;
 }
 
 let current: Runtime | undefined;

@@ -36,8 +36,14 @@ export interface ConnectPSPOptions {
   maxRetries?: number;
   /** Budget of a whole call across attempts and waits (default `timeoutMs * (maxRetries + 1)`). */
   deadlineMs?: number;
-  /** A `fetch` to use instead of the global one (for proxies, tracing or tests). */
+  /** A `fetch` to use instead of the package's HTTP client (Node: undici; elsewhere the global
+   * `fetch`), for proxies, tracing or tests. */
   fetch?: FetchLike;
+  /** Where log lines go: any console-compatible object (`console`, pino, winston). One line per
+   * HTTP attempt (`debug` when answered below 400, `info` otherwise) and a `warn` when a
+   * money-moving call is abandoned after its request may have been sent. Default: `warn` and
+   * `error` to the console, nothing else; `null`: silent. Never a secret, a body or a document. */
+  logger?: Logger | null;
   /** Constructing a client with secrets in a browser exposes them to every visitor of the
    * page; it throws unless this is true. */
   dangerouslyAllowBrowser?: boolean;
@@ -45,11 +51,74 @@ export interface ConnectPSPOptions {
   dangerouslyAllowInsecureHttp?: boolean;
 }
 
+/** A console-compatible logger: every method is optional. */
+export interface Logger {
+  debug?(message: string, ...rest: unknown[]): void;
+  info?(message: string, ...rest: unknown[]): void;
+  warn?(message: string, ...rest: unknown[]): void;
+  error?(message: string, ...rest: unknown[]): void;
+}
+
 /** Options of one call. */
 export interface CallOptions {
   /** Re-submit a call whose outcome is unknown with the key from the error, never a new one. */
   idempotencyKey?: string;
+  /** Cancels the call: it rejects with an AbortError (check its `outcomeUnknown`). */
+  signal?: AbortSignal;
+  /** This call's budget of one HTTP attempt, instead of the client's `timeoutMs`. */
+  timeoutMs?: number;
+  /** This call's budget across attempts and waits, instead of the client's `deadlineMs`. */
+  deadlineMs?: number;
+  /** This call's retries, instead of the client's `maxRetries` (0: one attempt). */
+  maxRetries?: number;
 }
+
+/** Options of `cashOut.wait` / `cashIn.wait`. */
+export interface WaitOptions {
+  /** How long to keep polling (default 120 000 ms). */
+  timeoutMs?: number;
+  /** Stops waiting: rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+/** `client.on(name, listener)`: "request" before each HTTP attempt, "response" after it. */
+export type ConnectPSPEventName = "request" | "response";
+
+/** One HTTP attempt about to be sent. No body, header value, secret or personal data. */
+export interface RequestEvent {
+  /** The SDK method: `cashOut.create`, `cashIn.get`, … */
+  call: string;
+  /** Numbers the calls of this client (1, 2, …): every event of one call carries the same. */
+  callId: number;
+  /** "api" for the call itself, "token" for a `POST /auth/token` exchange it led. */
+  purpose: "api" | "token";
+  /** HTTP method. */
+  method: string;
+  /** The path template (`/cash-out/{id}`), never the id itself. */
+  path: string;
+  /** 1, 2, … per purpose. */
+  attempt: number;
+  /** The X-Idempotency-Key of the attempt (null for token exchanges and unkeyed calls). */
+  idempotencyKey: string | null;
+}
+
+/** What became of an attempt. */
+export interface ResponseEvent extends RequestEvent {
+  /** The HTTP status, or null when no answer was read. */
+  status: number | null;
+  /** How the attempt failed without an answer, else null. */
+  failure: "connect" | "timeout" | "io" | null;
+  elapsedMs: number;
+  /** X-Request-Id of the answer. */
+  requestId: string | null;
+  /** The SDK will send this request again (after a backoff, or after a token refresh). */
+  willRetry: boolean;
+  /** Were the call to end now, its outcome would be unknown (an attempt may have been applied). */
+  outcomeUnknown: boolean;
+}
+
+export type RequestListener = (event: RequestEvent) => unknown;
+export type ResponseListener = (event: ResponseEvent) => unknown;
 
 // ---------------------------------------------------------------------------------------------
 // Narrower views of the generated models
@@ -86,6 +155,9 @@ export interface ResponseInfo {
   idempotencyKey: string | null;
   /** HTTP attempts made for this call, token exchanges excluded. */
   attempts: number;
+  /** True when the API answered `Idempotent-Replayed: true`: this is the stored answer of an
+   * earlier request with the same idempotency key (found the original), not a new transaction. */
+  replayed: boolean;
   /** The response body as received. */
   rawBody: string;
 }

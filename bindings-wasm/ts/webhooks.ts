@@ -44,28 +44,46 @@ export function signatureFromHeaders(headers: HeadersLike): string {
 function constructEvent(
   rawBody: string | Uint8Array | ArrayBuffer,
   signature: string | null | undefined,
-  cryptoToken: string | undefined,
+  cryptoToken: string | undefined | readonly (string | undefined)[],
+  options?: ConstructEventOptions,
 ): WebhookEvent {
   const payload = rawBodyBytes(rawBody);
   // Missing values go to the core as "": it rejects them (signature / cryptoToken) by name.
   const header = typeof signature === "string" ? signature : "";
-  const key = typeof cryptoToken === "string" ? cryptoToken : "";
+  const keys = Array.isArray(cryptoToken)
+    ? cryptoToken.map((k) => (typeof k === "string" ? k : ""))
+    : typeof cryptoToken === "string"
+      ? cryptoToken
+      : "";
+  const tolerance = options?.toleranceMs ?? undefined;
+  const now = options?.nowMs ?? (tolerance === undefined ? undefined : Date.now());
   try {
-    return withDisplay("WebhookEvent", JSON.parse(runtime().core.webhookConstructEvent(payload, header, key)) as WebhookEvent);
+    return withDisplay("WebhookEvent", JSON.parse(runtime().core.webhookConstructEvent(payload, header, keys, tolerance, now)) as WebhookEvent);
   } catch (error) {
     throw toSdkError(error);
   }
+}
+
+/** Options of `webhooks.constructEvent`. */
+export interface ConstructEventOptions {
+  /** Refuse an event whose `eventAt` is further than this from now (off by default; set it
+   * above ConnectPSP's retry window, or redeliveries of a slow day are refused). */
+  toleranceMs?: number;
+  /** The receiver's clock for the tolerance (default `Date.now()`). */
+  nowMs?: number;
 }
 
 export const webhooks: {
   /**
    * Verifies X-Connect-Signature over the raw body (before any JSON parsing) and returns the
    * typed event. A missing or wrong signature throws WebhookSignatureError; a missing
-   * cryptoToken (say, an unset environment variable) throws ValidationError.
+   * cryptoToken (say, an unset environment variable) throws ValidationError. During a key
+   * rotation pass the tokens as a list, the new one first: any of them may have signed.
    */
   constructEvent(
     rawBody: string | Uint8Array | ArrayBuffer,
     signature: string | null | undefined,
-    cryptoToken: string | undefined,
+    cryptoToken: string | undefined | readonly (string | undefined)[],
+    options?: ConstructEventOptions,
   ): WebhookEvent;
 } = Object.freeze({ constructEvent });

@@ -1,6 +1,7 @@
 // Compile-time checks of the public types (tsc --strict --noEmit, run by `make test-js`).
 // Lines marked @ts-expect-error must fail to compile: they prove the types reject misuse.
 import {
+  AbortError,
   ConnectPSP,
   ConnectPSPError,
   ConnectionError,
@@ -11,7 +12,12 @@ import {
   idempotencyKeyFor,
   pix,
   webhooks,
+  type CallOptions,
   type CashIn,
+  type KeyTypeDetection,
+  type Logger,
+  type RequestEvent,
+  type ResponseEvent,
   type CashInStatus,
   type CashOut,
   type CreateCashOutParams,
@@ -122,6 +128,49 @@ export async function quickstart(): Promise<void> {
   }
 }
 
+export async function perCall(client: ConnectPSP, payout: CreateCashOutParams): Promise<void> {
+  const controller = new AbortController();
+  const options: CallOptions = { signal: controller.signal, idempotencyKey: idempotencyKeyFor("wd-44") };
+  try {
+    const out = await client.cashOut.create(payout, options);
+    const replayed: boolean = out.response.replayed;
+    void replayed;
+    await client.cashOut.get(out.transactionId, { signal: AbortSignal.timeout(5_000) });
+    await client.account.balance({ signal: controller.signal });
+  } catch (error) {
+    if (error instanceof AbortError) {
+      const unknown: boolean = error.outcomeUnknown;
+      const key: string | null = error.idempotencyKey;
+      const c: ConnectPSPError = error;
+      void [unknown, key, c];
+    }
+  }
+  // @ts-expect-error a signal is an AbortSignal
+  await client.account.balance({ signal: "stop" });
+  await client.cashOut.get("id", { timeoutMs: 2_000, deadlineMs: 5_000, maxRetries: 0 });
+  // @ts-expect-error maxRetries is a number
+  await client.cashOut.get("id", { maxRetries: "2" });
+  const onResponse = (e: ResponseEvent): void => {
+    const status: number | null = e.status;
+    const retry: boolean = e.willRetry;
+    const unknown: boolean = e.outcomeUnknown;
+    const path: string = e.path;
+    void [status, retry, unknown, path, e.requestId, e.elapsedMs, e.callId];
+  };
+  client.on("request", (e: RequestEvent) => void e.idempotencyKey).on("response", onResponse).off("response", onResponse);
+  // @ts-expect-error only "request" and "response"
+  client.on("retry", () => undefined);
+  const settled: CashOut = await client.cashOut.wait("id", { timeoutMs: 60_000, signal: controller.signal });
+  const paid: CashIn = await client.cashIn.wait("id");
+  void [settled, paid];
+  const logger: Logger = console;
+  const quiet = new ConnectPSP({ clientId: "a", clientSecret: "b", applicationToken: "c", cryptoToken: "d", logger });
+  const silent = new ConnectPSP({ clientId: "a", clientSecret: "b", applicationToken: "c", cryptoToken: "d", logger: null });
+  const closed: Promise<void> = quiet.close();
+  await closed;
+  void silent;
+}
+
 export function receive(body: string, headers: Record<string, string>, cryptoToken: string): void {
   let event: WebhookEvent;
   try {
@@ -156,5 +205,11 @@ export function toolkit(): void {
   pix.validateKey("IBAN", "x");
   const code: string = pix.buildBrCode({ key: "a@b.com", merchantName: "Loja", merchantCity: "SAO PAULO" });
   const parsed = pix.parseBrCode(code);
-  void [valid, normalised, parsed];
+  const detected: KeyTypeDetection = pix.detectKeyType("a@b.com");
+  const kind: string | null = detected.type;
+  const doc: string = pix.formatDocument(pix.normalizeDocument("123.456.789-09"));
+  const svg: string = pix.qrSvg(code);
+  const png: Uint8Array = pix.qrPng(code, 4);
+  const rotated: WebhookEvent = webhooks.constructEvent("{}", "sig", ["new", "old"], { toleranceMs: 300_000 });
+  void [valid, normalised, parsed, kind, doc, svg, png, rotated];
 }

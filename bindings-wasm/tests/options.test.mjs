@@ -1,0 +1,171 @@
+// Per-call options ({ timeoutMs, deadlineMs, maxRetries }) and the request/response events,
+// over real HTTP against a private sandbox.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, test } from "node:test";
+
+import { esm, startSandbox } from "./helpers.mjs";
+
+const { ConnectPSP, ConnectionError, ServerError, TimeoutError, ValidationError } = esm;
+
+let sandbox;
+
+before(async () => {
+  sandbox = await startSandbox(["--manual-settle"]);
+});
+
+after(() => sandbox?.stop());
+
+beforeEach(async () => {
+  await sandbox.control("DELETE", "/_sandbox/faults");
+});
+
+let refCounter = 0;
+const ref = (prefix) => `${prefix}-${process.pid}-${Date.now()}-${++refCounter}`;
+const pixPayee = {
+  name: "Maria Silva",
+  document: "12345678909",
+  destination: { type: "PIX", pixKeyType: "CPF", pixKey: "12345678909" },
+};
+const payout = (prefix) => ({ amount: "1.00", externalReference: ref(prefix), payee: pixPayee });
+
+async function warmClient(overrides = {}) {
+  const client = new ConnectPSP(sandbox.options({ logger: null, ...overrides }));
+  await client.account.balance();
+  return client;
+}
+
+describe("per-call options", () => {
+  test("maxRetries overrides the client's, for this call only", async () => {
+    const client = await warmClient({ maxRetries: 0 });
+    await sandbox.fault({ method: "GET", path: "/account/balance", kind: "status", status: 503, count: 1 });
+    const balance = await client.account.balance({ maxRetries: 1 });
+    assert.equal(balance.response.attempts, 2);
+    await sandbox.fault({ method: "GET", path: "/account/balance", kind: "status", status: 503, count: 1 });
+    await assert.rejects(() => client.account.balance(), (e) => e instanceof ServerError && e.attempts === 1);
+  });
+
+  test("timeoutMs overrides the client's attempt budget", async () => {
+    const client = await warmClient({ timeoutMs: 30_000, maxRetries: 0 });
+    await sandbox.fault({ method: "GET", path: "/account/balance", kind: "latency", latencyMs: 1500, count: 1 });
+    const started = performance.now();
+    await assert.rejects(() => client.account.balance({ timeoutMs: 200 }), TimeoutError);
+    assert.ok(performance.now() - started < 1200, `took ${performance.now() - started} ms`);
+  });
+
+  test("deadlineMs bounds the whole call across retries", async () => {
+    const client = await warmClient({ timeoutMs: 30_000, maxRetries: 3 });
+    await sandbox.fault({ method: "GET", path: "/account/balance", kind: "latency", latencyMs: 1500, count: 4 });
+    const started = performance.now();
+    await assert.rejects(() => client.account.balance({ deadlineMs: 400 }), TimeoutError);
+    assert.ok(performance.now() - started < 1200, `took ${performance.now() - started} ms`);
+  });
+
+  test("a bad override is a ValidationError naming it, before anything is sent", async () => {
+    const client = await warmClient();
+    const since = await sandbox.lastSeq();
+    for (const [options, field] of [
+      [{ timeoutMs: 0 }, "timeoutMs"],
+      [{ timeoutMs: -5 }, "timeoutMs"],
+      [{ deadlineMs: 2 ** 31 }, "deadlineMs"],
+      [{ maxRetries: 11 }, "maxRetries"],
+      [{ maxRetries: "2" }, "maxRetries"],
+      [{ timeoutMs: 1.5 }, "timeoutMs"],
+    ]) {
+      await assert.rejects(
+        () => client.cashOut.create(payout("bad-opt"), options),
+        (e) => e instanceof ValidationError && e.field === field,
+        JSON.stringify(options),
+      );
+    }
+    assert.deepEqual(await sandbox.requests(since), []);
+  });
+});
+
+describe("events", () => {
+  test("request and response per attempt: template, attempt, key, status, willRetry; no secret", async () => {
+    const client = await warmClient({ maxRetries: 2 });
+    const requests = [];
+    const responses = [];
+    client.on("request", (e) => requests.push(e)).on("response", (e) => responses.push(e));
+    await sandbox.fault({ method: "POST", path: "/cash-out", kind: "status", status: 503, count: 1 });
+    const out = await client.cashOut.create(payout("events"));
+    const key = out.response.idempotencyKey;
+    assert.deepEqual(
+      requests.map((e) => [e.call, e.purpose, e.method, e.path, e.attempt, e.idempotencyKey]),
+      [
+        ["cashOut.create", "api", "POST", "/cash-out", 1, key],
+        ["cashOut.create", "api", "POST", "/cash-out", 2, key],
+      ],
+    );
+    assert.deepEqual(
+      responses.map((e) => [e.attempt, e.status, e.willRetry, e.outcomeUnknown, e.failure]),
+      [
+        [1, 503, true, false, null],
+        [2, 202, false, false, null],
+      ],
+    );
+    for (const e of responses) {
+      assert.equal(typeof e.elapsedMs, "number");
+      assert.equal(typeof e.requestId, "string");
+    }
+    const text = JSON.stringify([...requests, ...responses]);
+    for (const secret of Object.values(sandbox.credentials)) assert.ok(!text.includes(secret), "a credential in an event");
+    assert.ok(!text.includes("12345678909") && !text.includes("Maria"), "personal data in an event");
+
+    // A GET shows the template, not the id; off() stops the events.
+    const before = responses.length;
+    await client.cashOut.get(out.transactionId);
+    assert.equal(responses.at(-1).path, "/cash-out/{id}");
+    assert.ok(!JSON.stringify(responses.at(-1)).includes(out.transactionId));
+    const onResponse = () => assert.fail("removed listener called");
+    client.on("response", onResponse).off("response", onResponse);
+    await client.account.balance();
+    assert.equal(responses.length, before + 2);
+  });
+
+  test("the token exchange a call leads is an event of its own", async () => {
+    const client = new ConnectPSP(sandbox.options({ logger: null }));
+    const seen = [];
+    client.on("response", (e) => seen.push(`${e.purpose} ${e.method} ${e.path} ${e.status}`));
+    await client.account.balance();
+    assert.deepEqual(seen, ["token POST /auth/token 200", "api GET /account/balance 200"]);
+  });
+
+  test("a dropped payout: failure io, outcomeUnknown true, no retry left", async () => {
+    const client = await warmClient({ maxRetries: 0 });
+    const responses = [];
+    client.on("response", (e) => responses.push(e));
+    await sandbox.fault({ method: "POST", path: "/cash-out", kind: "commit_then_drop", count: 1 });
+    await assert.rejects(() => client.cashOut.create(payout("drop")), (e) => e instanceof ConnectionError && e.outcomeUnknown);
+    assert.equal(responses.length, 1);
+    assert.equal(responses[0].status, null);
+    assert.equal(responses[0].failure, "io");
+    assert.equal(responses[0].outcomeUnknown, true);
+    assert.equal(responses[0].willRetry, false);
+  });
+
+  test("a listener that throws or rejects is logged and ignored: the payout happens once", async () => {
+    const warnings = [];
+    const client = await warmClient({ logger: { warn: (m) => warnings.push(m) } });
+    client.on("request", () => {
+      throw new Error("hook down");
+    });
+    client.on("response", async () => {
+      throw new Error("async hook down");
+    });
+    const params = payout("hook");
+    const out = await client.cashOut.create(params);
+    assert.equal(out.status, "PROCESSING");
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(warnings.some((w) => w.includes('"request" listener threw') && w.includes("hook down")), warnings.join("\n"));
+    assert.ok(warnings.some((w) => w.includes('"response" listener threw') && w.includes("async hook down")), warnings.join("\n"));
+    const rows = (await sandbox.control("GET", "/_sandbox/transactions")).transactions;
+    assert.equal(rows.filter((r) => r.externalReference === params.externalReference).length, 1);
+  });
+
+  test("on() refuses an unknown event or a non-function", () => {
+    const client = new ConnectPSP(sandbox.options({ logger: null }));
+    assert.throws(() => client.on("retry", () => {}), TypeError);
+    assert.throws(() => client.on("request", "nope"), TypeError);
+  });
+});
