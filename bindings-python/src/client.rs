@@ -143,8 +143,13 @@ impl NativeClient {
     /// Verifies and parses a webhook with this client's crypto token.
     fn construct_event(&self, py: Python<'_>, payload: &[u8], signature: &str) -> PyResult<String> {
         let config = &self.config;
-        bridge::webhook_construct_event(payload, signature, config.crypto_token.expose(), Codec::PYTHON)
-            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))
+        bridge::webhook_construct_event(
+            payload,
+            signature,
+            config.crypto_token.expose(),
+            Codec::PYTHON,
+        )
+        .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))
     }
 
     /// Drops the idle connections of this process's pool; the next call opens new ones.

@@ -103,11 +103,10 @@ describe("PIX helpers (testdata/pix/helpers.json)", () => {
     }
   });
 
-  test("qrSvg and qrPng draw valid BR Codes and refuse broken ones", () => {
+  test("qrSvg draws valid BR Codes and refuses broken ones", () => {
     for (const code of helpers.qr.valid) {
       assert.match(pix.qrSvg(code), /^<\?xml|^<svg/);
-      const png = pix.qrPng(code, 4);
-      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      assert.match(pix.qrSvg(code), /<\/svg>\s*$/);
     }
     for (const code of helpers.qr.invalid) {
       assert.throws(() => pix.qrSvg(code), (e) => e instanceof ValidationError && e.field === "brcode");

@@ -79,7 +79,6 @@ export const pix: {
   /** The QR code of a BR Code as an SVG document (the code is checked first). */
   qrSvg(code: string): string;
   /** The QR code of a BR Code as PNG bytes, `modulePx` pixels per module (1–32, default 8). */
-  qrPng(code: string, modulePx?: number): Uint8Array;
 } = Object.freeze({
   parseBrCode: (code: string): BrCode =>
     coreCall(() => JSON.parse(runtime().core.pixParseBrCode(String(code))) as BrCode),
@@ -94,7 +93,6 @@ export const pix: {
   normalizeDocument: (document: string): string => coreCall(() => runtime().core.pixNormalizeDocument(String(document))),
   formatDocument: (document: string): string => coreCall(() => runtime().core.pixFormatDocument(String(document))),
   qrSvg: (code: string): string => coreCall(() => runtime().core.pixQrSvg(String(code))),
-  qrPng: (code: string, modulePx?: number): Uint8Array => coreCall(() => runtime().core.pixQrPng(String(code), modulePx)),
 });
 
 /** The deterministic idempotency key of a business reference (UUID v5): the same order always

@@ -589,12 +589,7 @@ impl Inv {
 /// them: when the fix lands that test fails until the entry is removed, so an entry cannot
 /// silently outlive its fix. Issue 11's defects (sticky outcome-unknown, the 5xx family, the
 /// proactive refresh, body excerpts) were fixed in main and needed no entry in the end.
-const AWAITING_FIX: &[(Inv, &str, &str)] = &[(
-    Inv::Secrets,
-    "wrongtype",
-    "a response amount that is not a number is echoed into the DecodeError \
-     (core/src/money.rs `got {shown}`): personal data the server put there reaches the message",
-)];
+const AWAITING_FIX: &[(Inv, &str, &str)] = &[];
 
 /// Which invariants are checked: all, minus `MODEL_CHECKER_SKIP` (comma-separated names), so a
 /// run can look for the next defect behind a known one. `MODEL_CHECKER_ALL=1` also generates

@@ -305,7 +305,7 @@ async fn set_balances(State(app): State<Arc<App>>, body: Bytes) -> Response {
             .map_err(|_| {
                 ApiError::validation(
                     "balances",
-                    "the totals must stay within 0 to R$ 9,999,999,999.99",
+                    "the balances and their totals must not be negative or overflow",
                 )
             })?;
         store.ledger = ledger;

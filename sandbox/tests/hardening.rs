@@ -385,7 +385,8 @@ async fn balances_out_of_the_amount_range_are_refused_not_clamped() {
         .control(
             "POST",
             "/_sandbox/balances",
-            Some(json!({"delbank": {"transactional": "9999999999.99"}, "celcoin": {"transactional": "9999999999.99"}})),
+            // Each fits an i64 of centavos; their total does not.
+            Some(json!({"delbank": {"transactional": "60000000000000000.00"}, "celcoin": {"transactional": "60000000000000000.00"}})),
         )
         .await;
     assert_eq!(reply.status, 400, "{}", reply.text);

@@ -57,7 +57,7 @@ fn drive(selector: u8, retry_after: u8, body: &[u8]) {
         Err(e) => panic!("the fuzz target's own config is refused: {e}"),
     };
     let (method, params) = CALLS[usize::from(selector >> 4) % CALLS.len()];
-    let call = match bridge::call_from_json(method, params, &config) {
+    let call = match bridge::call_from_json(method, params, bridge::Codec::JS) {
         Ok(call) => call,
         Err(e) => panic!("the fuzz target's own {method} call is refused: {e}"),
     };
