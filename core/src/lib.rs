@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod bridge;
+mod calendar;
 pub mod call;
 pub mod config;
 pub mod error;

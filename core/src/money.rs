@@ -42,9 +42,6 @@ pub struct SignedAmount(i64);
 /// The field name used when [`Amount::parse`] / [`Amount::from_centavos`] have no better one.
 const DEFAULT_FIELD: &str = "amount";
 
-/// How much of a rejected input is echoed back in an error message: enough to recognise it,
-/// never a megabyte of it.
-
 impl Amount {
     /// R$ 0.00.
     pub const ZERO: Amount = Amount(0);

@@ -979,6 +979,9 @@ impl Sim {
                 self.log(|| format!("op{i} sleep {ms}"));
             }
             Step::AwaitToken { max_wait_ms } => {
+                // Waiting for a token is the retry of the last transient answer under way: a
+                // failure from here on is the token exchange's (checked by `valid-token`).
+                self.ops[i].last_transient = None;
                 let deadline_at = self.ops[i].deadline_at;
                 self.check(Inv::Deadline, now + max_wait_ms <= deadline_at, || {
                     format!("op{i} waits {max_wait_ms} ms for the token, past its deadline")

@@ -117,7 +117,7 @@ def test_a_dropped_refund_resolves_to_the_one_refund(sandbox, client):
     assert caught.value.outcome_unknown
     # A second refund would be refused (CASH_IN_ALREADY_REFUNDED): success means a replay.
     refunded = client.resubmit(caught.value)
-    assert isinstance(refunded, connectpsp.models.CashIn)
+    assert isinstance(refunded, connectpsp.models.Refund)
     assert (refunded.transaction_id, refunded.status) == (charge.transaction_id, "REFUNDED")
     [row] = [t for t in sandbox.transactions() if t["transactionId"] == charge.transaction_id]
     assert row["status"] == "REFUNDED"

@@ -102,7 +102,7 @@ impl EndToEndId {
 
     /// The creation time as Unix seconds (UTC, minute precision).
     pub fn created_at_unix_seconds(&self) -> i64 {
-        let days = days_from_civil(
+        let days = crate::calendar::days_from_civil(
             i64::from(self.year),
             i64::from(self.month),
             i64::from(self.day),
@@ -136,17 +136,6 @@ fn days_in_month(year: u16, month: u16) -> u16 {
         2 => 28,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
