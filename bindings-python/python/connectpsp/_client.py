@@ -11,7 +11,7 @@ import json
 import time
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import _events, _native
 from ._cancellation import abandoned
@@ -252,6 +252,43 @@ def _wait_timeout(kind: str, transaction_id: str, timeout: float, polls: int, la
     return error
 
 
+_R = TypeVar("_R", CashIn, CashOut)
+
+
+def _wait(kind: str, get: Callable[[str], _R], transaction_id: str, timeout: float) -> _R:
+    """The loop behind ``wait``: the core's schedule and pending rule, one monotonic budget."""
+    started = time.monotonic()
+    polls = 0
+    while True:
+        last = get(transaction_id)
+        polls += 1
+        if not _native.settle_is_pending(kind, str(last.status)):
+            return last
+        remaining = timeout - (time.monotonic() - started)
+        if remaining <= 0:
+            raise _wait_timeout(kind, transaction_id, timeout, polls, last)
+        time.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
+
+
+async def _wait_async(
+    kind: str, get: Callable[[str], Awaitable[_R]], transaction_id: str, timeout: float
+) -> _R:
+    """``_wait`` for asyncio."""
+    import asyncio  # here, not at import: it is most of a cold import's time
+
+    started = time.monotonic()
+    polls = 0
+    while True:
+        last = await get(transaction_id)
+        polls += 1
+        if not _native.settle_is_pending(kind, str(last.status)):
+            return last
+        remaining = timeout - (time.monotonic() - started)
+        if remaining <= 0:
+            raise _wait_timeout(kind, transaction_id, timeout, polls, last)
+        await asyncio.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
+
+
 SyncCall = Callable[..., dict[str, Any]]
 AsyncCall = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -314,17 +351,7 @@ class CashInResource:
         webhook. The interval grows with jitter and honours the API's pacing (the core's
         policy). After ``timeout`` seconds raises ``connectpsp.TimeoutError`` whose
         ``last_seen`` is the last state read."""
-        started = time.monotonic()
-        polls = 0
-        while True:
-            last = self.get(transaction_id)
-            polls += 1
-            if not _native.settle_is_pending("cash_in", str(last.status)):
-                return last
-            remaining = timeout - (time.monotonic() - started)
-            if remaining <= 0:
-                raise _wait_timeout("cash_in", transaction_id, timeout, polls, last)
-            time.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
+        return _wait("cash_in", self.get, transaction_id, timeout)
 
 
 class CashOutResource:
@@ -370,17 +397,7 @@ class CashOutResource:
         webhook. The interval grows with jitter and honours the API's pacing (the core's
         policy). After ``timeout`` seconds raises ``connectpsp.TimeoutError`` whose
         ``last_seen`` is the last state read."""
-        started = time.monotonic()
-        polls = 0
-        while True:
-            last = self.get(transaction_id)
-            polls += 1
-            if not _native.settle_is_pending("cash_out", str(last.status)):
-                return last
-            remaining = timeout - (time.monotonic() - started)
-            if remaining <= 0:
-                raise _wait_timeout("cash_out", transaction_id, timeout, polls, last)
-            time.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
+        return _wait("cash_out", self.get, transaction_id, timeout)
 
 
 class AccountResource:
@@ -576,19 +593,7 @@ class AsyncCashInResource:
 
     async def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashIn:
         """The awaitable ``client.cash_in.wait``."""
-        started = time.monotonic()
-        polls = 0
-        while True:
-            last = await self.get(transaction_id)
-            polls += 1
-            if not _native.settle_is_pending("cash_in", str(last.status)):
-                return last
-            remaining = timeout - (time.monotonic() - started)
-            if remaining <= 0:
-                raise _wait_timeout("cash_in", transaction_id, timeout, polls, last)
-            import asyncio  # here, not at import: it is most of a cold import's time
-
-            await asyncio.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
+        return await _wait_async("cash_in", self.get, transaction_id, timeout)
 
 
 class AsyncCashOutResource:
@@ -625,19 +630,7 @@ class AsyncCashOutResource:
 
     async def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashOut:
         """The awaitable ``client.cash_out.wait``."""
-        started = time.monotonic()
-        polls = 0
-        while True:
-            last = await self.get(transaction_id)
-            polls += 1
-            if not _native.settle_is_pending("cash_out", str(last.status)):
-                return last
-            remaining = timeout - (time.monotonic() - started)
-            if remaining <= 0:
-                raise _wait_timeout("cash_out", transaction_id, timeout, polls, last)
-            import asyncio  # here, not at import: it is most of a cold import's time
-
-            await asyncio.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
+        return await _wait_async("cash_out", self.get, transaction_id, timeout)
 
 
 class AsyncAccountResource:
