@@ -32,6 +32,8 @@ export CARGO_TERM_COLOR := never
 endif
 
 # Shared knobs for fragments.
+# apt waits for another apt/dpkg (an unattended upgrade, a second install) instead of failing at once.
+APT_GET := apt-get -o DPkg::Lock::Timeout=600
 WASM_TARGET := wasm32-unknown-unknown
 CARGO ?= cargo
 # `node --test` progress as dots, plus the totals ("# pass N") that CI's summary quotes.

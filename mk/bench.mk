@@ -22,7 +22,7 @@ bench-tools:
 	@command -v wrk >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
 	  echo "::: apt-get install wrk"; \
-	  $$SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	  $$SUDO $(APT_GET) update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO $(APT_GET) install -y -qq wrk >/dev/null; }
 	@[ -x "$(BENCH_PY)" ] || { echo "::: python3 -m venv $(BENCH_VENV)"; python3 -m venv "$(BENCH_VENV)"; }
 	@stamp="$(BENCH_VENV)/.bench-stamp"; sum=$$(sha256sum bench/requirements.txt | cut -c1-64); \
 	 if [ "$$(cat "$$stamp" 2>/dev/null)" != "$$sum" ]; then \

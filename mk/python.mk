@@ -25,8 +25,8 @@ tools-python-apt:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
 	  if [ "$$SUDO" = none ]; then echo "warning: missing$$missing and no root: some Python tests will skip"; \
 	  else echo "::: apt-get install$$missing (once)"; \
-	    $$SUDO apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi; \
+	    $$SUDO $(APT_GET) update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO $(APT_GET) install -y -qq --no-install-recommends $$missing >/dev/null; fi; \
 	 fi
 
 python-dev:

@@ -72,6 +72,6 @@ tools-chromium:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
 	  if [ "$$SUDO" = none ]; then echo "warning: /usr/bin/chromium missing and no root: the browser test cannot run"; \
 	  else echo "::: apt-get install chromium (about a minute, once)"; \
-	    $$SUDO apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; fi; \
+	    $$SUDO $(APT_GET) update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO $(APT_GET) install -y -qq --no-install-recommends chromium >/dev/null; fi; \
 	fi
