@@ -422,9 +422,9 @@ def test_loopback_is_never_proxied_even_with_an_explicit_proxy(
 ) -> None:
     """The same configuration serves production and a local sandbox: a proxy could not reach
     this machine's loopback, and over plain http it would read the secrets."""
-    options = {**net_sandbox.credentials.as_kwargs(), "base_url": net_sandbox.base_url, "proxy": lab.proxy_url()}
+    options: dict[str, Any] = {**net_sandbox.credentials.as_kwargs(), "base_url": net_sandbox.base_url, "proxy": lab.proxy_url()}
     if asynchronous:
-        async def call() -> str:
+        async def call() -> Optional[str]:
             async with connectpsp.AsyncClient(**options) as client:
                 return (await client.account.balance()).currency
 
