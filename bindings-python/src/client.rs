@@ -3,10 +3,12 @@
 //! `NativeCall`, one prepared call, which knows its idempotency key before it runs so a caller
 //! that gives up can still be told the key.
 
+use std::path::PathBuf;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use connectpsp_core::Error;
 use connectpsp_core::bridge::{self, Codec};
 use connectpsp_core::config::{Config, Naming};
 use connectpsp_core::operation::{CallOptions, Operation, Session};
@@ -16,6 +18,7 @@ use tokio::sync::Notify;
 
 use crate::driver::{self, AttemptEvent, EventSink, Finished, SendGate, Shared};
 use crate::errors::{attempts_to_py, to_pyerr};
+use crate::transport::Network;
 use crate::{asyncio_bridge, runtime, transport};
 
 /// How often a blocked sync call comes back to check for Ctrl-C.
@@ -32,6 +35,8 @@ struct ProcessState {
 #[pyclass(frozen, module = "connectpsp._native")]
 pub struct NativeClient {
     config: Config,
+    /// Proxy, CA roots, whether the environment's proxies apply (checked at construction).
+    network: Network,
     /// Locked only with the GIL held, so never held by another thread at an `os.fork()` (the
     /// forking thread holds the GIL). A forked child leaks the inherited state and starts its
     /// own: the session lock may be held by a runtime thread that does not exist in the child
@@ -46,20 +51,12 @@ impl NativeClient {
         if slot.as_ref().is_some_and(|state| state.pid != pid) {
             std::mem::forget(slot.take());
         }
-        let build_pool = || {
-            transport::build_client(&self.config).map_err(|e| {
-                PyRuntimeError::new_err(format!("connectpsp: cannot build the HTTP client: {e}"))
-            })
-        };
+        let build_pool = || build_pool(&self.config, &self.network);
         let state = match slot.as_mut() {
             Some(state) => state,
             None => slot.insert(ProcessState {
                 pid,
-                shared: Arc::new(Shared {
-                    config: self.config.clone(),
-                    session: Mutex::new(Session::new(self.config.clone())),
-                    token_ready: Notify::new(),
-                }),
+                shared: new_shared(&self.config),
                 http: None,
             }),
         };
@@ -69,6 +66,24 @@ impl NativeClient {
         };
         Ok((state.shared.clone(), http))
     }
+}
+
+fn new_shared(config: &Config) -> Arc<Shared> {
+    Arc::new(Shared {
+        config: config.clone(),
+        session: Mutex::new(Session::new(config.clone())),
+        token_ready: Notify::new(),
+    })
+}
+
+fn build_pool(config: &Config, network: &Network) -> PyResult<reqwest::Client> {
+    transport::build_client(config, network).map_err(|e| {
+        // reqwest's text names no URL or credential (the proxy URL is not part of it).
+        PyRuntimeError::new_err(format!(
+            "connectpsp: cannot build the HTTP client: {}",
+            e.without_url()
+        ))
+    })
 }
 
 fn runtime_or_err() -> PyResult<Arc<tokio::runtime::Runtime>> {
@@ -89,18 +104,39 @@ fn finished_to_py(py: Python<'_>, finished: Finished) -> PyResult<Py<PyAny>> {
 
 #[pymethods]
 impl NativeClient {
+    /// `proxy`, `ca_bundle` and `trust_env` are checked here (a `ValidationError` naming the
+    /// option, never quoting it) and the pool is built once, so a client that constructs can
+    /// connect.
     #[new]
-    fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
-        let config = bridge::config_from_json(config_json).map_err(|e| {
+    #[pyo3(signature = (config_json, *, proxy=None, ca_bundle=None, trust_env=true))]
+    fn new(
+        py: Python<'_>,
+        config_json: &str,
+        proxy: Option<&str>,
+        ca_bundle: Option<PathBuf>,
+        trust_env: bool,
+    ) -> PyResult<Self> {
+        let invalid = |e: &Error| {
             to_pyerr(
                 py,
-                &bridge::error_to_json_with_naming(&e, Naming::Snake),
+                &bridge::error_to_json_with_naming(e, Naming::Snake),
                 &[],
             )
-        })?;
+        };
+        let config = bridge::config_from_json(config_json).map_err(|e| invalid(&e))?;
+        let network = Network::new(proxy, ca_bundle.as_deref(), trust_env)
+            .map_err(|e| invalid(&Error::validation(e.field, e.message)))?;
+        // The platform's roots (a few hundred files) and the environment's proxies are read
+        // here, without the GIL, rather than in the first call; this process's pool keeps them.
+        let http = py.detach(|| build_pool(&config, &network))?;
         Ok(NativeClient {
+            state: Mutex::new(Some(ProcessState {
+                pid: runtime::pid(),
+                shared: new_shared(&config),
+                http: Some(http),
+            })),
             config,
-            state: Mutex::new(None),
+            network,
         })
     }
 

@@ -53,6 +53,13 @@ fn settings(json: &str) -> PyResult<SandboxConfig> {
     if let Some(ms) = number("webhook_timeout_ms") {
         config.webhook_timeout_ms = ms;
     }
+    if let Some(hosts) = value.get("allowed_hosts").and_then(Value::as_array) {
+        config.allowed_hosts = hosts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+    }
     for (name, slot) in [
         ("client_id", &mut config.client_id),
         ("client_secret", &mut config.client_secret),

@@ -125,6 +125,9 @@ pub struct TransportFailure {
     /// The transport's own description; must not contain secrets (the core never puts one
     /// in an error message anyway, it only reports the kind).
     pub message: String,
+    /// The HTTP proxy answered the tunnel request (CONNECT) with 407 Proxy Authentication
+    /// Required: a `Connect` failure the caller can fix only in its proxy settings.
+    pub proxy_auth_required: bool,
 }
 
 impl TransportFailure {
@@ -133,6 +136,15 @@ impl TransportFailure {
             kind,
             request_sent,
             message: message.into(),
+            proxy_auth_required: false,
+        }
+    }
+
+    /// The proxy refused the tunnel with 407: nothing reached the API.
+    pub fn proxy_auth_required(message: impl Into<String>) -> Self {
+        TransportFailure {
+            proxy_auth_required: true,
+            ..TransportFailure::new(FailureKind::Connect, false, message)
         }
     }
 }

@@ -889,6 +889,16 @@ impl Operation {
 
 fn transport_error(failure: &TransportFailure, what: &str) -> Error {
     // The transport's message is not echoed: it could quote a URL or header.
+    if failure.proxy_auth_required {
+        return Error::new(
+            ErrorKind::Connection,
+            format!(
+                "{what}: the proxy refused the connection with 407 Proxy Authentication Required; \
+                 check the user name and password in the proxy URL"
+            ),
+        )
+        .with_code("PROXY_AUTH_REQUIRED");
+    }
     match failure.kind {
         FailureKind::Timeout => Error::new(ErrorKind::Timeout, format!("{what}: timed out")),
         FailureKind::Connect => Error::new(

@@ -536,6 +536,39 @@ fn nothing_sent_means_outcome_known() {
 }
 
 #[test]
+fn a_proxy_asking_for_credentials_is_a_clear_connection_error_with_the_outcome_known() {
+    let mut session = Session::new(config());
+    let mut now = 0;
+    let mut op = Operation::new(cash_out(None), &session, ENTROPY, now);
+    let proxy_407 = || fail(TransportFailure::proxy_auth_required("proxy said 407"), 5);
+    let (result, trace) = drive(
+        &mut op,
+        &mut session,
+        &mut now,
+        vec![
+            ok(token_ok("tok-1", 3600)),
+            proxy_407(),
+            proxy_407(),
+            proxy_407(),
+        ],
+    );
+    let error = result.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Connection);
+    assert_eq!(error.code.as_deref(), Some("PROXY_AUTH_REQUIRED"));
+    assert!(
+        error.message.contains("407 Proxy Authentication Required"),
+        "{}",
+        error.message
+    );
+    assert!(
+        !error.message.contains("proxy said"),
+        "the transport's text is not echoed"
+    );
+    assert!(!error.outcome_unknown);
+    assert_eq!(trace.api().len(), 3);
+}
+
+#[test]
 fn gets_are_never_outcome_unknown_and_5xx_exhaustion_is_a_server_error() {
     let mut session = Session::new(config());
     let mut now = 0;

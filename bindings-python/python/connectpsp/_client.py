@@ -8,6 +8,7 @@ between tasks. Both accept the same keyword arguments and expose the same namesp
 from __future__ import annotations
 
 import json
+import os
 import time
 from decimal import Decimal
 from types import TracebackType
@@ -45,6 +46,8 @@ PayeeLike = Union[Payee, Mapping[str, Any]]
 OpenFinanceLike = Union[OpenFinance, Mapping[str, Any]]
 ReasonLike = Union[RefundReason, str]
 Params = dict[str, Any]
+#: ``ca_bundle=``: a path to a PEM file, as ``str`` or ``pathlib.Path`` (any ``os.PathLike``).
+PathLike = Union[str, os.PathLike[str]]
 
 
 def _config_json(
@@ -85,6 +88,22 @@ def _millis(seconds: float, name: str) -> Any:
         raise TypeError(f"{name} must be a number of seconds, got {type(seconds).__name__}")
     # Out-of-range values go through unchanged in sign, so the core's validation names them.
     return int(round(float(seconds) * 1000))
+
+
+def _network_options(proxy: Optional[str], ca_bundle: Optional[PathLike], trust_env: bool) -> dict[str, Any]:
+    """Type checks only: whether the values are usable (URL, scheme, a readable PEM file) is
+    decided natively, as a ``ValidationError`` naming the option."""
+    if proxy is not None and not isinstance(proxy, str):
+        raise TypeError(f"proxy must be a URL string or None, got {type(proxy).__name__}")
+    if ca_bundle is not None and not isinstance(ca_bundle, (str, os.PathLike)):
+        raise TypeError(f"ca_bundle must be a path (str or os.PathLike) or None, got {type(ca_bundle).__name__}")
+    if not isinstance(trust_env, bool):
+        raise TypeError(f"trust_env must be a bool, got {type(trust_env).__name__}")
+    return {
+        "proxy": proxy,
+        "ca_bundle": None if ca_bundle is None else os.fsdecode(os.fspath(ca_bundle)),
+        "trust_env": trust_env,
+    }
 
 
 def _signature_from(headers: Union[Mapping[str, str], str, None]) -> str:
@@ -443,6 +462,9 @@ class _ClientBase:
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
         event_hooks: Optional[Mapping[str, Sequence[Callable[[Any], Any]]]] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[PathLike] = None,
+        trust_env: bool = True,
     ) -> None:
         self._hooks = _events.normalise(event_hooks)
         config = _config_json(
@@ -456,8 +478,9 @@ class _ClientBase:
             deadline=deadline,
             dangerously_allow_insecure_http=dangerously_allow_insecure_http,
         )
-        # The secrets live only in the native object from here on (never in a Python attribute).
-        self._native = _native.NativeClient(config)
+        # The secrets live only in the native object from here on (never in a Python attribute);
+        # so does the proxy URL, which can hold the proxy's password.
+        self._native = _native.NativeClient(config, **_network_options(proxy, ca_bundle, trust_env))
         self.base_url: str = self._native.base_url
         self.webhooks = Webhooks(self._native)
 
@@ -467,7 +490,21 @@ class _ClientBase:
 
 class Client(_ClientBase):
     """The synchronous client. Calls block the calling thread only (the GIL is released while
-    waiting) and can be interrupted with Ctrl-C."""
+    waiting) and can be interrupted with Ctrl-C.
+
+    Network options (checked here: a bad value is a ``ValidationError`` naming the option):
+
+    - ``proxy="http://user:password@proxy.internal:3128"``: every request goes through that
+      HTTP proxy (an https:// proxy URL also encrypts the hop to the proxy); https calls use a
+      CONNECT tunnel, so the proxy sees only the host name. It replaces the environment's
+      proxies. The credentials may be percent-encoded and never appear in a repr or an error.
+    - ``proxy=None`` (the default): ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``ALL_PROXY`` with
+      ``NO_PROXY`` apply, as in curl and requests; ``trust_env=False`` ignores them.
+    - A loopback base URL (a sandbox) is never proxied, whatever the settings.
+    - ``ca_bundle="corp-root.pem"``: trust only the certificates of that PEM file instead of
+      the system's roots (as ``requests``' ``verify=path``); to add a root, put it in one
+      file with the system's bundle.
+    """
 
     def __init__(
         self,
@@ -482,6 +519,9 @@ class Client(_ClientBase):
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
         event_hooks: Optional[EventHooks] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[PathLike] = None,
+        trust_env: bool = True,
     ) -> None:
         super().__init__(
             client_id=client_id,
@@ -494,6 +534,9 @@ class Client(_ClientBase):
             deadline=deadline,
             dangerously_allow_insecure_http=dangerously_allow_insecure_http,
             event_hooks=event_hooks,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
+            trust_env=trust_env,
         )
         self.cash_in = CashInResource(self._call)
         self.cash_out = CashOutResource(self._call)
@@ -678,6 +721,9 @@ class AsyncClient(_ClientBase):
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
         event_hooks: Optional[AsyncEventHooks] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[PathLike] = None,
+        trust_env: bool = True,
     ) -> None:
         super().__init__(
             client_id=client_id,
@@ -690,6 +736,9 @@ class AsyncClient(_ClientBase):
             deadline=deadline,
             dangerously_allow_insecure_http=dangerously_allow_insecure_http,
             event_hooks=event_hooks,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
+            trust_env=trust_env,
         )
         self.cash_in = AsyncCashInResource(self._call)
         self.cash_out = AsyncCashOutResource(self._call)

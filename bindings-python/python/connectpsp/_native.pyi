@@ -78,7 +78,14 @@ _Event = tuple[
 
 @final
 class NativeClient:
-    def __new__(cls, config_json: str) -> NativeClient: ...
+    def __new__(
+        cls,
+        config_json: str,
+        *,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[str] = None,
+        trust_env: bool = True,
+    ) -> NativeClient: ...
     @property
     def base_url(self) -> str: ...
     def prepare(

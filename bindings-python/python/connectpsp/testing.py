@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from types import TracebackType
-from typing import Any, Mapping, Optional, TypedDict, Union
+from typing import Any, Mapping, Optional, Sequence, TypedDict, Union
 
 from . import _native
 from ._client import AsyncClient, Client
@@ -105,7 +105,8 @@ class Sandbox:
     Settings: ``token_ttl`` (seconds a token lives), ``settle_delay_ms`` (how long a cash-out
     stays PROCESSING before settling on its own), ``auto_settle`` (False: payouts wait for
     ``complete_cash_out``/``fail_cash_out``), ``seed`` (repeatable ids and fault draws),
-    ``port`` (0: a free one).
+    ``port`` (0: a free one), ``allowed_hosts`` (host names accepted in the ``Host`` header
+    besides the loopback ones, e.g. a name your proxy or TLS front resolves to the sandbox).
     """
 
     def __init__(
@@ -118,7 +119,10 @@ class Sandbox:
         port: int = 0,
         webhook_max_attempts: Optional[int] = None,
         webhook_retry_base_ms: Optional[int] = None,
+        allowed_hosts: Optional[Sequence[str]] = None,
     ) -> None:
+        if isinstance(allowed_hosts, str):
+            raise TypeError("allowed_hosts must be a list of host names, not a str")
         settings: dict[str, Any] = {
             "port": port,
             "token_ttl_secs": token_ttl,
@@ -127,6 +131,7 @@ class Sandbox:
             "seed": seed,
             "webhook_max_attempts": webhook_max_attempts,
             "webhook_retry_base_ms": webhook_retry_base_ms,
+            "allowed_hosts": None if allowed_hosts is None else [str(h) for h in allowed_hosts],
         }
         self._settings = json.dumps({k: v for k, v in settings.items() if v is not None})
         self._server: Optional[_native.NativeSandbox] = None
