@@ -192,11 +192,8 @@ impl NativeClient {
     /// token other than generation `saved`, else None. The value holds the access token.
     fn token_for_store(&self, saved: u64) -> PyResult<Option<(String, u64, u64)>> {
         let (shared, _) = self.process_state()?;
-        let entry = lock_session(&shared).token_for_store(
-            saved,
-            driver::now_ms(),
-            driver::wall_clock_ms(),
-        );
+        let entry =
+            lock_session(&shared).token_for_store(saved, driver::now_ms(), driver::wall_clock_ms());
         Ok(entry.map(|e| (e.value.expose().to_owned(), e.ttl_ms, e.generation)))
     }
 

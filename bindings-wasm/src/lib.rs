@@ -146,7 +146,11 @@ impl WasmSession {
     /// token other than generation `saved`, else undefined. `value` holds the access token.
     #[wasm_bindgen(js_name = tokenForStore)]
     pub fn token_for_store(&self, saved: f64, now_ms: f64, wall_ms: f64) -> JsValue {
-        let saved = if saved.is_finite() && saved >= 0.0 { saved as u64 } else { 0 };
+        let saved = if saved.is_finite() && saved >= 0.0 {
+            saved as u64
+        } else {
+            0
+        };
         let Some(entry) = self
             .session
             .borrow()
@@ -158,7 +162,11 @@ impl WasmSession {
         // Setting properties on a fresh plain object cannot fail.
         let _ = Reflect::set(&obj, &"value".into(), &entry.value.expose().into());
         let _ = Reflect::set(&obj, &"ttlMs".into(), &(entry.ttl_ms as f64).into());
-        let _ = Reflect::set(&obj, &"generation".into(), &(entry.generation as f64).into());
+        let _ = Reflect::set(
+            &obj,
+            &"generation".into(),
+            &(entry.generation as f64).into(),
+        );
         obj.into()
     }
 

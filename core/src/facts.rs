@@ -7,8 +7,8 @@
 //! Names are the same UPPER_SNAKE_CASE in both languages.
 
 pub use crate::config::{DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, PRODUCTION_URL, STAGING_URL};
-pub use crate::webhook::MAX_BODY_BYTES as MAX_WEBHOOK_BYTES;
 pub use crate::token_store::STORE_TIMEOUT_MS as TOKEN_STORE_TIMEOUT_MS;
+pub use crate::webhook::MAX_BODY_BYTES as MAX_WEBHOOK_BYTES;
 pub use crate::webhook::SIGNATURE_HEADER;
 
 /// The key header of money-moving calls; the same value is sent on every attempt.
