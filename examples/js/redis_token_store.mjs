@@ -11,7 +11,9 @@
 // A Redis that is down or slow never fails a call: the SDK logs the failure (logger.warn) and
 // fetches a token as it would without a store.
 
-/** @implements {import("connectpsp").TokenStore} */
+/** @typedef {import("connectpsp").TokenStore} TokenStore */
+
+/** @implements {TokenStore} */
 export class RedisTokenStore {
   /** @type {Pick<import("redis").RedisClientType, "get" | "set">} */
   #redis;
