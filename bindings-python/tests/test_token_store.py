@@ -293,3 +293,16 @@ async def test_a_hanging_async_store_is_abandoned(
 def test_a_store_without_the_methods_is_refused(sandbox: Sandbox) -> None:
     with pytest.raises(TypeError, match="token_store"):
         sandbox.client(token_store=object())
+
+
+def test_an_async_store_on_the_sync_client_is_refused_at_each_use_not_fatal(
+    sandbox: Sandbox, window: RequestWindow, caplog: pytest.LogCaptureFixture, recwarn: pytest.WarningsRecorder
+) -> None:
+    caplog.set_level(logging.WARNING, logger="connectpsp")
+    with sandbox.client(token_store=SlowAsyncStore()) as client:
+        assert client.account.balance().currency == "BRL"
+    assert window.count("POST", "/auth/token") == 1
+    assert "get failed" in caplog.text and "async ones need AsyncClient" in caplog.text
+    assert "set failed; other processes fetch their own token (TypeError)" in caplog.text
+    # The coroutines were closed, not left for the garbage collector to warn about.
+    assert not [w for w in recwarn if "never awaited" in str(w.message)]

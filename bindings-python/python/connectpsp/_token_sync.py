@@ -31,6 +31,17 @@ def _describe(error: BaseException) -> str:
     return type(error).__name__ + (f": {text[:200]}" if text else "")
 
 
+def _plain(result: Any) -> Any:
+    """What a store method returned to the sync ``Client``: an awaitable (an async store) cannot
+    be awaited there, so it is closed (no "never awaited" warning) and refused."""
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()
+        raise TypeError("Client needs a store with plain methods (async ones need AsyncClient)")
+    return result
+
+
 class TokenSync:
     """One client's link to its store. Thread-safe; the async methods serve one event loop at
     a time (a second loop gets its own lock)."""
@@ -76,13 +87,7 @@ class TokenSync:
             if self._reads != reads or not self._native.wants_token():
                 return
             try:
-                value = self._store.get(self._key)
-                if inspect.isawaitable(value):
-                    # An async store given to the sync Client: it cannot be awaited here.
-                    close = getattr(value, "close", None)
-                    if callable(close):
-                        close()
-                    raise TypeError("Client needs a store with plain methods (async ones need AsyncClient)")
+                value = _plain(self._store.get(self._key))
             except Exception as error:
                 _warn("connectpsp: token store get failed, fetching a token instead (%s)", _describe(error))
                 return
@@ -152,12 +157,7 @@ class TokenSync:
         if entry is None:
             return
         try:
-            result = self._store.set(self._key, entry[0], entry[1])
-            if inspect.isawaitable(result):
-                close = getattr(result, "close", None)
-                if callable(close):
-                    close()
-                raise TypeError("Client needs a store with plain methods (async ones need AsyncClient)")
+            _plain(self._store.set(self._key, entry[0], entry[1]))
         except Exception as error:
             _warn("connectpsp: token store set failed; other processes fetch their own token (%s)", type(error).__name__)
 
