@@ -17,7 +17,7 @@
 //!   other tenants). The expiry is wall-clock time, the one timestamp that leaves a process.
 //! - TTL: the token's remaining lifetime, so the store drops the entry when the token dies.
 
-use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::auth::StoredToken;
@@ -43,13 +43,10 @@ pub struct StoreEntry {
     pub generation: u64,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Value<'a> {
-    #[serde(borrow)]
-    access_token: std::borrow::Cow<'a, str>,
-    expires_at: u64,
-}
+// The value is read and written through `serde_json::Value` (already in every binding) rather
+// than a derived struct: a derive's visitor costs the wasm module bytes it has no budget for.
+const ACCESS_TOKEN: &str = "accessToken";
+const EXPIRES_AT: &str = "expiresAt";
 
 /// The store key of a client: derived from its base URL and client id only.
 pub fn store_key(config: &Config) -> String {
@@ -64,14 +61,17 @@ pub fn store_key(config: &Config) -> String {
 
 /// The entry for `token` (from [`crate::Session::export_token`]) at wall-clock `wall_ms`.
 pub fn encode(token: &StoredToken, wall_ms: u64) -> StoreEntry {
-    let value = Value {
-        access_token: token.access_token.expose().into(),
-        expires_at: wall_ms.saturating_add(token.expires_in_ms),
-    };
-    // A struct of a string and a number always serialises.
-    let json = serde_json::to_string(&value).unwrap_or_default();
+    let mut value = Map::new();
+    value.insert(
+        ACCESS_TOKEN.to_owned(),
+        Value::String(token.access_token.expose().to_owned()),
+    );
+    value.insert(
+        EXPIRES_AT.to_owned(),
+        Value::from(wall_ms.saturating_add(token.expires_in_ms)),
+    );
     StoreEntry {
-        value: Secret::new(json),
+        value: Secret::new(Value::Object(value).to_string()),
         ttl_ms: token.expires_in_ms,
         generation: token.generation,
     }
@@ -81,20 +81,24 @@ pub fn encode(token: &StoredToken, wall_ms: u64) -> StoreEntry {
 /// `wall_ms`: `Ok(None)` when it has expired. A value that is not an entry of this format is
 /// a decode error (which never quotes the value: it may hold a token).
 pub fn decode(value: &str, wall_ms: u64) -> Result<Option<(Secret, u64)>, Error> {
-    let parsed: Value<'_> = serde_json::from_str(value).map_err(|_| {
+    let unreadable = || {
         Error::new(
             ErrorKind::Decode,
             "the token store's value is not a ConnectPSP token entry \
              ({\"accessToken\", \"expiresAt\"})",
         )
-    })?;
-    if parsed.expires_at <= wall_ms {
+    };
+    let parsed: Value = serde_json::from_str(value).map_err(|_| unreadable())?;
+    let (Some(token), Some(expires_at)) = (
+        parsed.get(ACCESS_TOKEN).and_then(Value::as_str),
+        parsed.get(EXPIRES_AT).and_then(Value::as_u64),
+    ) else {
+        return Err(unreadable());
+    };
+    if expires_at <= wall_ms {
         return Ok(None);
     }
-    Ok(Some((
-        Secret::new(parsed.access_token.into_owned()),
-        parsed.expires_at - wall_ms,
-    )))
+    Ok(Some((Secret::new(token), expires_at - wall_ms)))
 }
 
 #[cfg(test)]
