@@ -4,7 +4,8 @@
 #   make package-python   the release abi3 wheel in dist/ (manylinux2014, linked with zig)
 #   make package-python-check   that wheel alone in a fresh venv runs the quickstart
 #   make test-python      pytest against the embedded sandbox + mypy --strict + stubtest
-#   make tools-python-apt Debian packages some tests use: libfaketime (a wall clock that jumps);
+#   make tools-python-apt Debian packages some tests use: libfaketime (a wall clock that jumps),
+#                         redis-server (the token-store tests of both packages);
 #                         part of `make tools`
 
 PY_DIR := bindings-python
@@ -17,7 +18,7 @@ PY_TYPED_PATHS := $(PY_DIR)/python/connectpsp $(PY_DIR)/tests $(wildcard example
 
 # apt needs root: CI runs as root; elsewhere sudo -n is tried, and without it the step only
 # warns (the tests that need a package then skip, saying which).
-PY_APT_PACKAGES := libfaketime
+PY_APT_PACKAGES := libfaketime redis-server
 TOOLS_TARGETS += tools-python-apt
 tools-python-apt:
 	@missing=; for p in $(PY_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -12,13 +12,14 @@ use connectpsp_core::Error;
 use connectpsp_core::bridge::{self, Codec};
 use connectpsp_core::config::{Config, Naming};
 use connectpsp_core::operation::{CallOptions, Operation, Session};
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use tokio::sync::Notify;
 
 use crate::driver::{self, AttemptEvent, EventSink, Finished, SendGate, Shared};
 use crate::errors::{attempts_to_py, to_pyerr};
 use crate::transport::Network;
+use crate::toolkit::CryptoTokens;
 use crate::{asyncio_bridge, runtime, transport};
 
 /// How often a blocked sync call comes back to check for Ctrl-C.
@@ -84,6 +85,11 @@ fn build_pool(config: &Config, network: &Network) -> PyResult<reqwest::Client> {
             e.without_url()
         ))
     })
+fn lock_session(shared: &Shared) -> std::sync::MutexGuard<'_, Session> {
+    shared
+        .session
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
 }
 
 fn runtime_or_err() -> PyResult<Arc<tokio::runtime::Runtime>> {
@@ -176,16 +182,68 @@ impl NativeClient {
         })
     }
 
-    /// Verifies and parses a webhook with this client's crypto token.
-    fn construct_event(&self, py: Python<'_>, payload: &[u8], signature: &str) -> PyResult<String> {
-        let config = &self.config;
-        bridge::webhook_construct_event(
+    /// Verifies and parses a webhook with this client's webhook tokens (its crypto token, or
+    /// the `webhook_crypto_tokens` list of a key rotation) and tolerance; `crypto_token` and
+    /// `tolerance_ms` override them for this call.
+    #[pyo3(signature = (payload, signature, crypto_token=None, tolerance_ms=None))]
+    fn construct_event(
+        &self,
+        py: Python<'_>,
+        payload: &[u8],
+        signature: &str,
+        crypto_token: Option<CryptoTokens>,
+        tolerance_ms: Option<u64>,
+    ) -> PyResult<String> {
+        let tokens: Option<Vec<&str>> = crypto_token.as_ref().map(CryptoTokens::as_strs);
+        bridge::webhook_verify_for_client(
+            &self.config,
             payload,
             signature,
-            config.crypto_token.expose(),
+            tokens.as_deref(),
+            tolerance_ms,
+            driver::wall_clock_ms,
             Codec::PYTHON,
         )
         .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))
+    }
+
+    // --- token store (connectpsp/_token_sync.py moves the entry; the core decides) ---------
+
+    /// The key of this client's entry in a token store: base URL and client id hashed, never
+    /// a secret.
+    #[getter]
+    fn token_store_key(&self) -> String {
+        connectpsp_core::token_store::store_key(&self.config)
+    }
+
+    /// True when the next call would fetch (or wait for) a token: the moment to read the store.
+    fn wants_token(&self) -> PyResult<bool> {
+        let (shared, _) = self.process_state()?;
+        Ok(lock_session(&shared).wants_token(driver::now_ms()))
+    }
+
+    /// `(value, ttl_ms, generation)` to write to the store when the session holds a valid
+    /// token other than generation `saved`, else None. The value holds the access token.
+    fn token_for_store(&self, saved: u64) -> PyResult<Option<(String, u64, u64)>> {
+        let (shared, _) = self.process_state()?;
+        let entry =
+            lock_session(&shared).token_for_store(saved, driver::now_ms(), driver::wall_clock_ms());
+        Ok(entry.map(|e| (e.value.expose().to_owned(), e.ttl_ms, e.generation)))
+    }
+
+    /// Adopts the token of a store value when the core accepts it (fresher than the current
+    /// one, not the one last rejected): its generation, else None. ValueError when the value is
+    /// not a token entry (the message never quotes it).
+    fn adopt_from_store(&self, value: &str) -> PyResult<Option<u64>> {
+        let (shared, _) = self.process_state()?;
+        let adopted = lock_session(&shared)
+            .adopt_from_store(value, driver::now_ms(), driver::wall_clock_ms())
+            .map_err(|e| PyValueError::new_err(e.message))?;
+        if adopted.is_some() {
+            // Operations waiting for a token exchange can use this one.
+            shared.token_ready.notify_waiters();
+        }
+        Ok(adopted)
     }
 
     /// Drops the idle connections of this process's pool; the next call opens new ones.

@@ -88,7 +88,9 @@ pub fn now_ms() -> u64 {
     wall.saturating_add(start.elapsed().as_millis() as u64)
 }
 
-fn wall_clock_ms() -> u64 {
+/// The system's wall clock (Unix ms): for timestamps that leave the process (a token store's
+/// expiry, a webhook's age), never for the core's own timing.
+pub fn wall_clock_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

@@ -29,6 +29,15 @@ pub enum CryptoTokens {
     Many(Vec<String>),
 }
 
+impl CryptoTokens {
+    pub fn as_strs(&self) -> Vec<&str> {
+        match self {
+            CryptoTokens::One(token) => vec![token.as_str()],
+            CryptoTokens::Many(tokens) => tokens.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
 /// Verifies `X-Connect-Signature` over the raw body and returns the event as JSON.
 ///
 /// `crypto_token`: a str, or a list of str (the new token first) while ConnectPSP switches
@@ -44,10 +53,7 @@ pub fn webhook_construct_event(
     tolerance_ms: Option<u64>,
     now_ms: Option<u64>,
 ) -> PyResult<String> {
-    let tokens: Vec<&str> = match &crypto_token {
-        CryptoTokens::One(token) => vec![token.as_str()],
-        CryptoTokens::Many(tokens) => tokens.iter().map(String::as_str).collect(),
-    };
+    let tokens = crypto_token.as_strs();
     let freshness = tolerance_ms.map(|tolerance_ms| Freshness {
         now_ms: now_ms.unwrap_or_else(wall_clock_ms),
         tolerance_ms,

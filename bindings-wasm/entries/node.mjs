@@ -20,6 +20,7 @@ export const {
   DecodeError,
   WebhookSignatureError,
   AbortError,
+  InMemoryTokenStore,
   pix,
   webhooks,
   idempotencyKeyFor,

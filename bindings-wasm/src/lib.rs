@@ -93,28 +93,98 @@ impl WasmSession {
         self.config.base_url().to_owned()
     }
 
-    /// Verifies a webhook with this client's cryptoToken (then `olderTokens`, during a key
-    /// rotation) and returns the event JSON; `toleranceMs` bounds the age of `eventAt`
-    /// against `nowMs` (default `Date.now()`).
+    /// Verifies a webhook with this client's tokens (its cryptoToken, or the
+    /// `webhookCryptoTokens` of a key rotation) and `webhookToleranceMs`, and returns the event
+    /// JSON; `cryptoTokens` (a string or an array, the new one first) and `toleranceMs`
+    /// override them for this delivery. `nowMs`: the receiver's clock (default `Date.now()`).
     #[wasm_bindgen(js_name = constructEvent)]
     pub fn construct_event(
         &self,
         payload: &[u8],
         signature: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | string[] | undefined")]
+        crypto_tokens: JsValue,
         tolerance_ms: Option<f64>,
         now_ms: Option<f64>,
-        older_tokens: Option<Vec<String>>,
     ) -> Result<String, JsValue> {
-        let mut tokens = vec![self.config.crypto_token.expose()];
-        tokens.extend(older_tokens.iter().flatten().map(String::as_str));
-        bridge::webhook_verify_event(
+        let tokens = if crypto_tokens.is_undefined() || crypto_tokens.is_null() {
+            None
+        } else {
+            Some(strings(&crypto_tokens, "cryptoTokens")?)
+        };
+        let tokens: Option<Vec<&str>> = tokens
+            .as_ref()
+            .map(|t| t.iter().map(String::as_str).collect());
+        bridge::webhook_verify_for_client(
+            &self.config,
             payload,
             signature,
-            &tokens,
-            freshness(tolerance_ms, now_ms),
+            tokens.as_deref(),
+            tolerance_ms.map(ms),
+            || ms(now_ms.unwrap_or_else(js_sys::Date::now)),
             Codec::JS,
         )
         .map_err(|e| throw(&e))
+    }
+
+    // --- token store (ts/token-store.ts moves the entry; the core decides) ------------------
+
+    /// The key of this client's entry in a token store: base URL and client id hashed, never
+    /// a secret.
+    #[wasm_bindgen(getter, js_name = tokenStoreKey)]
+    pub fn token_store_key(&self) -> String {
+        connectpsp_core::token_store::store_key(&self.config)
+    }
+
+    /// True when the next call would fetch (or wait for) a token: the moment to read the store.
+    #[wasm_bindgen(js_name = wantsToken)]
+    pub fn wants_token(&self, now_ms: f64) -> bool {
+        self.session.borrow().wants_token(ms(now_ms))
+    }
+
+    /// `{ value, ttlMs, generation }` to write to the store when the session holds a valid
+    /// token other than generation `saved`, else undefined. `value` holds the access token.
+    #[wasm_bindgen(js_name = tokenForStore)]
+    pub fn token_for_store(&self, saved: f64, now_ms: f64, wall_ms: f64) -> JsValue {
+        let saved = if saved.is_finite() && saved >= 0.0 {
+            saved as u64
+        } else {
+            0
+        };
+        let Some(entry) = self
+            .session
+            .borrow()
+            .token_for_store(saved, ms(now_ms), ms(wall_ms))
+        else {
+            return JsValue::UNDEFINED;
+        };
+        let obj = Object::new();
+        // Setting properties on a fresh plain object cannot fail.
+        let _ = Reflect::set(&obj, &"value".into(), &entry.value.expose().into());
+        let _ = Reflect::set(&obj, &"ttlMs".into(), &(entry.ttl_ms as f64).into());
+        let _ = Reflect::set(
+            &obj,
+            &"generation".into(),
+            &(entry.generation as f64).into(),
+        );
+        obj.into()
+    }
+
+    /// Adopts the token of a store value when the core accepts it (fresher than the current
+    /// one, not the one last rejected): its generation, else undefined. Throws the core's error
+    /// when the value is not a token entry (never quoting it). Wake the token waiters after.
+    #[wasm_bindgen(js_name = adoptFromStore)]
+    pub fn adopt_from_store(
+        &self,
+        value: &str,
+        now_ms: f64,
+        wall_ms: f64,
+    ) -> Result<Option<f64>, JsValue> {
+        self.session
+            .borrow_mut()
+            .adopt_from_store(value, ms(now_ms), ms(wall_ms))
+            .map(|generation| generation.map(|g| g as f64))
+            .map_err(|e| throw(&e))
     }
 }
 

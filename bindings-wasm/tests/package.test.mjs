@@ -34,6 +34,7 @@ test("require and import expose the same API, from one module instance", () => {
     "pix",
     "webhooks",
     "idempotencyKeyFor",
+    "InMemoryTokenStore",
   ]) {
     assert.ok(name in cjs, name);
   }

@@ -34,11 +34,12 @@ import type {
 } from "./types.js";
 import { rememberCall, resubmitCall } from "./resubmit.js";
 import { VERSION } from "./version.js";
-import { rawBodyBytes, signatureFromHeaders } from "./webhooks.js";
+import { checkTokenStore, TokenSync } from "./token-store.js";
+import { rawBodyBytes, signatureFromHeaders, type ConstructEventOptions } from "./webhooks.js";
 
 // Options the JS layer consumes itself; everything else goes to the core, which rejects what it
 // does not know.
-const JS_ONLY_OPTIONS = new Set(["fetch", "dangerouslyAllowBrowser", "logger"]);
+const JS_ONLY_OPTIONS = new Set(["fetch", "dangerouslyAllowBrowser", "logger", "tokenStore"]);
 
 // Without a `logger` option, warnings (an abandoned money-moving call) still reach the console,
 // as Python's warnings reach stderr; the per-attempt lines (debug/info) go nowhere.
@@ -84,9 +85,17 @@ export interface AccountResource {
 }
 
 export interface ClientWebhooks {
-  /** Verifies X-Connect-Signature with this client's cryptoToken and parses the event.
-   * Pass the raw body exactly as received, before any JSON parsing. */
-  constructEvent(rawBody: string | Uint8Array | ArrayBuffer, headers: HeadersLike): WebhookEvent;
+  /** Verifies X-Connect-Signature with this client's cryptoToken (or its `webhookCryptoTokens`,
+   * during a key rotation) and `webhookToleranceMs`, and parses the event. Pass the raw body
+   * exactly as received, before any JSON parsing. `options` override the client's tokens and
+   * tolerance for this delivery. */
+  constructEvent(rawBody: string | Uint8Array | ArrayBuffer, headers: HeadersLike, options?: ClientConstructEventOptions): WebhookEvent;
+}
+
+/** Per-delivery overrides of `client.webhooks.constructEvent`. */
+export interface ClientConstructEventOptions extends ConstructEventOptions {
+  /** The crypto token(s) to verify with instead of the client's, the new one first. */
+  cryptoToken?: string | readonly string[];
 }
 
 /** A ConnectPSP API client. Safe to share: concurrent calls share one token. */
@@ -146,10 +155,15 @@ export class ConnectPSP {
     this.#transport = resolveTransport(options.fetch);
     const logger = resolveLogger(options.logger);
     this.#hooks = new Hooks(() => logger);
+    const tokenSignal = new TokenSignal();
+    const tokens =
+      options.tokenStore === undefined || options.tokenStore === null
+        ? null
+        : new TokenSync(session, checkTokenStore(options.tokenStore), logger, monotonicNow, () => tokenSignal.notify());
     const ctx: DriverContext = {
       session,
       transport: this.#transport,
-      tokenSignal: new TokenSignal(),
+      tokenSignal,
       logger,
       logLines: logger !== null && (typeof logger.debug === "function" || typeof logger.info === "function"),
       hooks: this.#hooks,
@@ -159,10 +173,14 @@ export class ConnectPSP {
       if (this.#closed) {
         throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
       }
-      const { data, response, pending } = await drive(ctx, method, params, driveOptions(options)).catch((error: unknown) => {
+      const checked = driveOptions(options);
+      if (tokens !== null) await tokens.load();
+      const { data, response, pending } = await drive(ctx, method, params, checked).catch(async (error: unknown) => {
         rememberCall(error, this, method, params, call); // for client.resubmit(error)
+        if (tokens !== null) await tokens.save();
         throw error;
       });
+      if (tokens !== null) await tokens.save();
       // Prints with personal data masked (toString, util.inspect), by the core's rule.
       const resource = withReplyDisplay(method, (data ?? {}) as T & object);
       Object.defineProperty(resource, "response", { value: response, enumerable: false });
@@ -225,14 +243,17 @@ export class ConnectPSP {
         call<RebalanceResult>("account.rebalance", withKey(params, options), options),
     });
     this.webhooks = Object.freeze({
-      constructEvent: (rawBody: string | Uint8Array | ArrayBuffer, headers: HeadersLike): WebhookEvent => {
+      constructEvent: (rawBody: string | Uint8Array | ArrayBuffer, headers: HeadersLike, options?: ClientConstructEventOptions): WebhookEvent => {
         if (this.#closed) {
           throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
         }
         const payload = rawBodyBytes(rawBody);
         const signature = signatureFromHeaders(headers);
+        const keys = options?.cryptoToken;
+        const cryptoTokens = keys === undefined ? undefined : typeof keys === "string" ? keys : [...keys];
         try {
-          return withDisplay("WebhookEvent", JSON.parse(session.constructEvent(payload, signature)) as WebhookEvent);
+          const json = session.constructEvent(payload, signature, cryptoTokens, options?.toleranceMs, options?.nowMs);
+          return withDisplay("WebhookEvent", JSON.parse(json) as WebhookEvent);
         } catch (error) {
           throw toSdkError(error);
         }

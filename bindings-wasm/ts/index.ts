@@ -1,7 +1,7 @@
 // The public surface of the `connectpsp` package (the same for every entry point).
 
 export { ConnectPSP } from "./client.js";
-export type { AccountResource, CashInResource, CashOutResource, ClientWebhooks } from "./client.js";
+export type { AccountResource, CashInResource, CashOutResource, ClientConstructEventOptions, ClientWebhooks } from "./client.js";
 export {
   AbortError,
   AuthenticationError,
@@ -22,6 +22,7 @@ export {
 export type { ErrorFields } from "./errors.js";
 export { idempotencyKeyFor, pix } from "./pix.js";
 export type { BrCode, BuildBrCodeParams, KeyTypeDetection } from "./pix.js";
+export { InMemoryTokenStore } from "./token-store.js";
 export { webhooks } from "./webhooks.js";
 export type { ConstructEventOptions } from "./webhooks.js";
 export { VERSION } from "./version.js";

@@ -38,14 +38,24 @@ export type CoreStep =
 export interface CoreSession {
   /** The base URL the core settled on (staging unless production or a URL was given). */
   readonly baseUrl: string;
-  /** Verifies a webhook with the session's cryptoToken; returns the event JSON. */
+  /** Verifies a webhook with the session's webhook tokens and tolerance, or the ones given;
+   * returns the event JSON. */
   constructEvent(
     payload: Uint8Array,
     signature: string,
+    cryptoTokens?: string | string[],
     toleranceMs?: number,
     nowMs?: number,
-    olderTokens?: string[],
   ): string;
+  /** The key of this client's entry in a token store (no secret in it). */
+  readonly tokenStoreKey: string;
+  /** The next call would fetch (or wait for) a token: read the store first. */
+  wantsToken(nowMs: number): boolean;
+  /** The entry to write when the session holds a valid token other than generation `saved`. */
+  tokenForStore(saved: number, nowMs: number, wallMs: number): { value: string; ttlMs: number; generation: number } | undefined;
+  /** Adopts a stored token the core accepts: its generation, else undefined. Throws the core's
+   * error JSON for a value that is not a token entry. */
+  adoptFromStore(value: string, nowMs: number, wallMs: number): number | undefined;
   free(): void;
 }
 
@@ -137,6 +147,7 @@ export interface CoreFacts {
   readonly MAX_RESPONSE_BYTES: number;
   readonly MAX_WEBHOOK_BYTES: number;
   readonly RESUBMIT_METHODS: readonly string[];
+  readonly TOKEN_STORE_TIMEOUT_MS: number;
   readonly USER_AGENT_PREFIX: string;
   readonly USER_AGENT_CORE: string;
   readonly CORE_VERSION: string;

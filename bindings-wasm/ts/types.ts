@@ -49,6 +49,31 @@ export interface ConnectPSPOptions {
   dangerouslyAllowBrowser?: boolean;
   /** Allows plain http to a non-loopback host. Never in production. */
   dangerouslyAllowInsecureHttp?: boolean;
+  /** Shares the access token with the other processes of the deployment (workers, serverless
+   * functions): the client reads the store before it would fetch a token and writes the new
+   * one after. The value is a bearer secret: use a store only your service can read. A store
+   * that throws, rejects or hangs is logged and ignored (the call fetches a token as usual).
+   * Default: the token lives in this client's memory. */
+  tokenStore?: TokenStore;
+  /** The crypto tokens `client.webhooks.constructEvent` accepts, the new one first, while
+   * ConnectPSP switches keys (default: `[cryptoToken]`). Requests are still signed with
+   * `cryptoToken`. An empty entry (an unset environment variable) is refused here. */
+  webhookCryptoTokens?: readonly string[];
+  /** `client.webhooks.constructEvent` refuses an event whose `eventAt` is further than this from
+   * now (off by default; keep it above ConnectPSP's retry window). */
+  webhookToleranceMs?: number;
+}
+
+/**
+ * Where clients keep the access token they share (`tokenStore`): Redis, a KV namespace, a
+ * database row. `get` returns what `set` stored under `key` and has not expired, else null;
+ * `set` keeps `value` for `ttlMs` milliseconds (the token's remaining lifetime). Either may
+ * return a Promise. The key holds no secret; the value holds the access token.
+ */
+export interface TokenStore {
+  get(key: string): Promise<string | null | undefined> | string | null | undefined;
+  /** May return a Promise (awaited, its value ignored). */
+  set(key: string, value: string, ttlMs: number): unknown;
 }
 
 /** A console-compatible logger: every method is optional. */

@@ -79,6 +79,11 @@ pub struct Config {
     pub binding_version: String,
     /// Lets a non-loopback base URL use plain http. Never in production.
     pub dangerously_allow_insecure_http: bool,
+    /// The crypto tokens a client's webhook verification accepts, the new one first (a key
+    /// rotation); empty: `crypto_token` alone. Requests are always signed with `crypto_token`.
+    pub webhook_crypto_tokens: Vec<Secret>,
+    /// The client's webhook freshness bound on `eventAt` (off when `None`).
+    pub webhook_tolerance_ms: Option<u64>,
 }
 
 impl Config {
@@ -103,6 +108,8 @@ impl Config {
             binding: "rust".to_owned(),
             binding_version: crate::VERSION.to_owned(),
             dangerously_allow_insecure_http: false,
+            webhook_crypto_tokens: Vec::new(),
+            webhook_tolerance_ms: None,
         };
         config.set_base_url(base_url)?;
         config.validate()?;
@@ -130,6 +137,26 @@ impl Config {
         require_header_safe("cryptoToken", self.crypto_token.expose())?;
         require_header_safe("binding", &self.binding)?;
         require_header_safe("bindingVersion", &self.binding_version)?;
+        if self.webhook_crypto_tokens.len() > crate::webhook::MAX_CRYPTO_TOKENS {
+            return Err(Error::validation(
+                "webhookCryptoTokens",
+                format!(
+                    "at most {} tokens (the current one and those being retired)",
+                    crate::webhook::MAX_CRYPTO_TOKENS
+                ),
+            ));
+        }
+        for (i, token) in self.webhook_crypto_tokens.iter().enumerate() {
+            // An unset environment variable for the old token must fail here, not at the
+            // first delivery.
+            require_header_safe(&format!("webhookCryptoTokens[{i}]"), token.expose())?;
+        }
+        if self.webhook_tolerance_ms == Some(0) {
+            return Err(Error::validation(
+                "webhookToleranceMs",
+                "must be greater than 0 (leave it out for no freshness check)",
+            ));
+        }
         check_limits(
             Some(self.timeout_ms),
             Some(self.max_retries),
@@ -140,6 +167,18 @@ impl Config {
     /// The overall deadline of one operation, in ms (never above [`MAX_TIMER_MS`]).
     pub fn effective_deadline_ms(&self) -> u64 {
         effective_deadline_ms(self.timeout_ms, self.max_retries, self.deadline_ms)
+    }
+
+    /// The crypto tokens a webhook of this client may be signed with, the new one first.
+    pub fn webhook_tokens(&self) -> Vec<&str> {
+        if self.webhook_crypto_tokens.is_empty() {
+            vec![self.crypto_token.expose()]
+        } else {
+            self.webhook_crypto_tokens
+                .iter()
+                .map(Secret::expose)
+                .collect()
+        }
     }
 
     /// `connectpsp-<binding>/<version> core/<version>`.

@@ -7,6 +7,7 @@
 //! Names are the same UPPER_SNAKE_CASE in both languages.
 
 pub use crate::config::{DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, PRODUCTION_URL, STAGING_URL};
+pub use crate::token_store::STORE_TIMEOUT_MS as TOKEN_STORE_TIMEOUT_MS;
 pub use crate::webhook::MAX_BODY_BYTES as MAX_WEBHOOK_BYTES;
 pub use crate::webhook::SIGNATURE_HEADER;
 
@@ -70,6 +71,10 @@ pub const ALL: &[(&str, Fact)] = &[
     ),
     ("MAX_WEBHOOK_BYTES", Fact::Number(MAX_WEBHOOK_BYTES as u64)),
     ("RESUBMIT_METHODS", Fact::List(&RESUBMIT_METHODS)),
+    (
+        "TOKEN_STORE_TIMEOUT_MS",
+        Fact::Number(TOKEN_STORE_TIMEOUT_MS),
+    ),
     ("USER_AGENT_PREFIX", Fact::Text(USER_AGENT_PREFIX)),
     ("USER_AGENT_CORE", Fact::Text(USER_AGENT_CORE)),
     ("CORE_VERSION", Fact::Text(crate::VERSION)),

@@ -28,6 +28,7 @@ pub mod personal;
 pub mod pix;
 pub mod retry;
 pub mod signature;
+pub mod token_store;
 pub mod webhook;
 
 pub use config::{Config, Naming, Secret};

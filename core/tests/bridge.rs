@@ -295,3 +295,166 @@ fn a_prepared_call_carries_its_body_and_the_operation_sends_those_bytes() {
     let error = prepare_call("cashOut.create", &bad.to_string(), Codec::PYTHON).unwrap_err();
     assert_eq!(error.field.as_deref(), Some("idempotency_key"));
 }
+
+fn with(extra: Value) -> String {
+    let mut config = parse(&config_json("camel", true));
+    for (k, v) in extra.as_object().unwrap() {
+        config[k] = v.clone();
+    }
+    config.to_string()
+}
+
+#[test]
+fn a_client_verifies_webhooks_with_its_rotation_list_and_tolerance() {
+    use connectpsp_core::bridge::webhook_verify_for_client;
+    use connectpsp_core::signature::hmac_sha256_hex;
+
+    let body = br#"{"eventType":"CASHIN_PAID","eventAt":"2026-01-01T00:00:00Z","data":{"transactionId":"T1","status":"PAID","amount":1.5}}"#;
+    let signed_by = |token: &str| hmac_sha256_hex(token.as_bytes(), body);
+    let verify = |config: &connectpsp_core::Config,
+                  token: &str,
+                  tokens: Option<&[&str]>,
+                  tolerance: Option<u64>| {
+        webhook_verify_for_client(
+            config,
+            body,
+            &signed_by(token),
+            tokens,
+            tolerance,
+            || 1_767_225_600_000 + 3_600_000, // an hour after eventAt
+            Codec::JS,
+        )
+    };
+    // Default: the crypto token alone.
+    let plain = config_from_json(&config_json("camel", true)).unwrap();
+    assert!(verify(&plain, "crypto-value-xyz", None, None).is_ok());
+    assert_eq!(
+        verify(&plain, "old", None, None).unwrap_err().kind,
+        ErrorKind::WebhookSignature
+    );
+    // A rotation list replaces it for webhooks.
+    let rotating = config_from_json(&with(
+        json!({"webhookCryptoTokens": ["new", "old"], "webhookToleranceMs": 60_000}),
+    ))
+    .unwrap();
+    assert_eq!(rotating.crypto_token.expose(), "crypto-value-xyz");
+    // The client's tolerance applies (the event is an hour old) unless the call widens it.
+    assert!(
+        verify(&rotating, "old", None, None)
+            .unwrap_err()
+            .message
+            .contains("tolerance")
+    );
+    assert!(verify(&rotating, "old", None, Some(7_200_000)).is_ok());
+    assert!(verify(&rotating, "new", None, Some(7_200_000)).is_ok());
+    assert!(verify(&rotating, "crypto-value-xyz", None, Some(7_200_000)).is_err());
+    // A per-call list replaces the client's.
+    assert!(
+        verify(
+            &rotating,
+            "crypto-value-xyz",
+            Some(&["crypto-value-xyz"]),
+            Some(7_200_000)
+        )
+        .is_ok()
+    );
+
+    // Refused at construction, named (in the binding's naming), never echoed.
+    let field = |extra: Value| config_from_json(&with(extra)).unwrap_err().field.unwrap();
+    assert_eq!(
+        field(json!({"webhookCryptoTokens": ["new", ""]})),
+        "webhookCryptoTokens[1]"
+    );
+    assert_eq!(
+        field(json!({"webhookCryptoTokens": []})),
+        "webhookCryptoTokens"
+    );
+    assert_eq!(
+        field(json!({"webhookCryptoTokens": ["a", "b", "c", "d", "e", "f", "g", "h", "i"]})),
+        "webhookCryptoTokens"
+    );
+    assert_eq!(
+        field(json!({"webhookToleranceMs": 0})),
+        "webhookToleranceMs"
+    );
+    let snake = with(json!({"naming": "snake", "webhookCryptoTokens": ["new", ""]}));
+    assert_eq!(
+        config_from_json(&snake).unwrap_err().field.as_deref(),
+        Some("webhook_crypto_tokens[1]")
+    );
+    let leak =
+        config_from_json(&with(json!({"webhookCryptoTokens": ["zz-secret\r\n"]}))).unwrap_err();
+    assert!(!leak.message.contains("zz-secret"));
+    assert!(!format!("{rotating:?}").contains("old"));
+}
+
+#[test]
+fn a_token_moves_through_a_store_entry_between_sessions() {
+    use connectpsp_core::token_store::KEY_PREFIX;
+
+    let config = config_from_json(&config_json("camel", true)).unwrap();
+    let mut a = Session::new(config.clone());
+    let mut now = 1_000;
+    let mut op = Operation::new(
+        call_from_json("account.balance", "{}", Codec::JS).unwrap(),
+        &a,
+        [7; 32],
+        now,
+    );
+    // Drive one balance call: token exchange, then the GET.
+    loop {
+        match op.poll(&mut a, now) {
+            Step::Send(request) => {
+                let body = if request.url.ends_with("/auth/token") {
+                    br#"{"accessToken":"tok-a","tokenType":"Bearer","expiresIn":3600}"#.to_vec()
+                } else {
+                    br#"{"consolidated":{"totalBalance":1,"transactionalBalance":1,"proprietaryBalance":0,"currency":"BRL"},"banks":[]}"#.to_vec()
+                };
+                now += 10;
+                op.handle_response(
+                    &mut a,
+                    HttpResponse {
+                        status: 200,
+                        headers: vec![],
+                        body,
+                    },
+                    now,
+                );
+            }
+            // The balance's own answer does not matter here: the token is installed.
+            Step::Done(_) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(a.token_store_key().starts_with(KEY_PREFIX));
+    let wall = 1_767_225_600_000;
+    let entry = a.token_for_store(0, now, wall).unwrap();
+    assert!(entry.value.expose().contains("tok-a"));
+    assert!(entry.ttl_ms > 3_599_000 && entry.ttl_ms <= 3_600_000);
+    // Nothing new once saved.
+    assert!(a.token_for_store(entry.generation, now, wall).is_none());
+
+    // Another process: a fresh session adopts it, on its own clock.
+    let mut b = Session::new(config);
+    assert_eq!(a.token_store_key(), b.token_store_key());
+    assert!(b.wants_token(5));
+    let generation = b
+        .adopt_from_store(entry.value.expose(), 5, wall + 60_000)
+        .unwrap();
+    assert!(generation.is_some());
+    assert!(!b.wants_token(5));
+    assert!(b.token_for_store(generation.unwrap(), 5, wall).is_none());
+    // Not again (same token), and not once expired by the wall clock.
+    assert_eq!(
+        b.adopt_from_store(entry.value.expose(), 6, wall + 60_000)
+            .unwrap(),
+        None
+    );
+    let mut c = Session::new(b.config().clone());
+    assert_eq!(
+        c.adopt_from_store(entry.value.expose(), 5, wall + 3_600_000)
+            .unwrap(),
+        None
+    );
+    assert!(c.adopt_from_store("tok-a", 5, wall).is_err());
+}

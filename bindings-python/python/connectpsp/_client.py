@@ -12,7 +12,7 @@ import os
 import time
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import _events, _native
 from ._cancellation import abandoned
@@ -32,6 +32,10 @@ from .models import (
     RefundReason,
     WebhookEvent,
 )
+
+if TYPE_CHECKING:
+    from . import _token_sync
+    from .token_store import AnyTokenStore, TokenStore
 
 __all__ = ["Client", "AsyncClient", "STAGING", "PRODUCTION", "SIGNATURE_HEADER", "Webhook"]
 
@@ -61,6 +65,8 @@ def _config_json(
     max_retries: int,
     deadline: Optional[float],
     dangerously_allow_insecure_http: bool,
+    webhook_crypto_tokens: Optional[Sequence[str]] = None,
+    webhook_tolerance: Optional[float] = None,
 ) -> str:
     """The options of ``bridge::config_from_json``. Seconds become milliseconds here; every
     rule about the values (https only, ranges) is the core's."""
@@ -80,7 +86,20 @@ def _config_json(
     }
     if deadline is not None:
         config["deadlineMs"] = _millis(deadline, "deadline")
+    if webhook_crypto_tokens is not None:
+        config["webhookCryptoTokens"] = _tokens(webhook_crypto_tokens, "webhook_crypto_tokens")
+    if webhook_tolerance is not None:
+        config["webhookToleranceMs"] = _millis(webhook_tolerance, "webhook_tolerance")
     return json.dumps(config)
+
+
+def _tokens(tokens: Union[str, Sequence[str]], name: str) -> Union[str, list[str]]:
+    """One crypto token or a list of them; the core checks the values (and names an empty one)."""
+    if isinstance(tokens, str):
+        return tokens
+    if isinstance(tokens, (bytes, bytearray)) or not all(isinstance(t, str) for t in tokens):
+        raise TypeError(f"{name} must be a str or a list of str")
+    return list(tokens)
 
 
 def _millis(seconds: float, name: str) -> Any:
@@ -150,13 +169,14 @@ class Webhook:
         refuses an event whose ``eventAt`` is further than that from now (a replayed capture);
         keep it above the webhook retry window."""
         body = _payload_bytes(payload)
-        tokens: Union[str, list[str]] = crypto_token if isinstance(crypto_token, str) else list(crypto_token)
+        tokens = _tokens(crypto_token, "crypto_token")
         tolerance_ms = None if tolerance is None else int(_millis(tolerance, "tolerance"))
         return _event(_native.webhook_construct_event(body, signature or "", tokens, tolerance_ms), body)
 
 
 class Webhooks:
-    """``client.webhooks``: webhook verification with the client's crypto token."""
+    """``client.webhooks``: webhook verification with the client's crypto token, or the
+    ``webhook_crypto_tokens`` it was given for a key rotation, and its ``webhook_tolerance``."""
 
     def __init__(self, native: _native.NativeClient) -> None:
         self._native = native
@@ -165,10 +185,17 @@ class Webhooks:
         self,
         payload: Union[bytes, bytearray, memoryview],
         headers: Union[Mapping[str, str], str, None],
+        *,
+        crypto_token: Union[str, Sequence[str], None] = None,
+        tolerance: Optional[float] = None,
     ) -> WebhookEvent:
-        """``headers``: the request's headers (any case) or the signature value itself."""
+        """``headers``: the request's headers (any case) or the signature value itself.
+        ``crypto_token`` (one or a list, the new one first) and ``tolerance`` (seconds) replace
+        the client's for this delivery."""
         body = _payload_bytes(payload)
-        return _event(self._native.construct_event(body, _signature_from(headers)), body)
+        tokens = None if crypto_token is None else _tokens(crypto_token, "crypto_token")
+        tolerance_ms = None if tolerance is None else int(_millis(tolerance, "tolerance"))
+        return _event(self._native.construct_event(body, _signature_from(headers), tokens, tolerance_ms), body)
 
 
 # --- parameters: one function per operation, shared by the sync and async namespaces ---------
@@ -465,6 +492,9 @@ class _ClientBase:
         proxy: Optional[str] = None,
         ca_bundle: Optional[PathLike] = None,
         trust_env: bool = True,
+        token_store: Optional[AnyTokenStore] = None,
+        webhook_crypto_tokens: Optional[Sequence[str]] = None,
+        webhook_tolerance: Optional[float] = None,
     ) -> None:
         self._hooks = _events.normalise(event_hooks)
         config = _config_json(
@@ -477,12 +507,19 @@ class _ClientBase:
             max_retries=max_retries,
             deadline=deadline,
             dangerously_allow_insecure_http=dangerously_allow_insecure_http,
+            webhook_crypto_tokens=webhook_crypto_tokens,
+            webhook_tolerance=webhook_tolerance,
         )
         # The secrets live only in the native object from here on (never in a Python attribute);
         # so does the proxy URL, which can hold the proxy's password.
         self._native = _native.NativeClient(config, **_network_options(proxy, ca_bundle, trust_env))
         self.base_url: str = self._native.base_url
         self.webhooks = Webhooks(self._native)
+        self._tokens: Optional[_token_sync.TokenSync] = None
+        if token_store is not None:
+            from . import _token_sync as sync  # only with a store: no import cost otherwise
+
+            self._tokens = sync.TokenSync(self._native, token_store)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -522,6 +559,9 @@ class Client(_ClientBase):
         proxy: Optional[str] = None,
         ca_bundle: Optional[PathLike] = None,
         trust_env: bool = True,
+        token_store: Optional[TokenStore] = None,
+        webhook_crypto_tokens: Optional[Sequence[str]] = None,
+        webhook_tolerance: Optional[float] = None,
     ) -> None:
         super().__init__(
             client_id=client_id,
@@ -537,6 +577,9 @@ class Client(_ClientBase):
             proxy=proxy,
             ca_bundle=ca_bundle,
             trust_env=trust_env,
+            token_store=token_store,
+            webhook_crypto_tokens=webhook_crypto_tokens,
+            webhook_tolerance=webhook_tolerance,
         )
         self.cash_in = CashInResource(self._call)
         self.cash_out = CashOutResource(self._call)
@@ -544,7 +587,10 @@ class Client(_ClientBase):
 
     def _call(self, method: str, params: Params, options: CallOptions = _DEFAULTS) -> dict[str, Any]:
         call = self._native.prepare(method, encode_params(params), *options)
+        tokens = self._tokens
         try:
+            if tokens is not None:
+                tokens.load()
             if self._hooks is None:
                 outcome_json, attempts = call.run()
             else:
@@ -552,11 +598,15 @@ class Client(_ClientBase):
         except ConnectPSPError as error:
             log_attempts(error.__dict__.pop("_attempts", ()))
             _resubmit.remember_call(error, self, method, params)
+            if tokens is not None:
+                tokens.save()
             raise
         except BaseException as interruption:  # Ctrl-C, or a signal handler that raised
             abandoned(call, method, interruption)
             raise
         log_attempts(attempts)
+        if tokens is not None:
+            tokens.save()
         return decode_outcome(outcome_json)
 
     def resubmit(self, error: BaseException) -> Any:
@@ -724,6 +774,9 @@ class AsyncClient(_ClientBase):
         proxy: Optional[str] = None,
         ca_bundle: Optional[PathLike] = None,
         trust_env: bool = True,
+        token_store: Optional[AnyTokenStore] = None,
+        webhook_crypto_tokens: Optional[Sequence[str]] = None,
+        webhook_tolerance: Optional[float] = None,
     ) -> None:
         super().__init__(
             client_id=client_id,
@@ -739,6 +792,9 @@ class AsyncClient(_ClientBase):
             proxy=proxy,
             ca_bundle=ca_bundle,
             trust_env=trust_env,
+            token_store=token_store,
+            webhook_crypto_tokens=webhook_crypto_tokens,
+            webhook_tolerance=webhook_tolerance,
         )
         self.cash_in = AsyncCashInResource(self._call)
         self.cash_out = AsyncCashOutResource(self._call)
@@ -747,11 +803,16 @@ class AsyncClient(_ClientBase):
     async def _call(self, method: str, params: Params, options: CallOptions = _DEFAULTS) -> dict[str, Any]:
         call = self._native.prepare(method, encode_params(params), *options)
         dispatcher = None if self._hooks is None else _events.Dispatcher(self._hooks, asynchronous=True)
+        tokens = self._tokens
         try:
+            if tokens is not None:
+                await tokens.load_async()
             outcome_json, attempts = await call.run_async(dispatcher)
         except ConnectPSPError as error:
             log_attempts(error.__dict__.pop("_attempts", ()))
             _resubmit.remember_call(error, self, method, params)
+            if tokens is not None:
+                await tokens.save_async()
             if dispatcher is not None:
                 await dispatcher.settle()
             raise
@@ -759,6 +820,8 @@ class AsyncClient(_ClientBase):
             abandoned(call, method, interruption)
             raise
         log_attempts(attempts)
+        if tokens is not None:
+            await tokens.save_async()
         if dispatcher is not None:
             await dispatcher.settle()
         return decode_outcome(outcome_json)

@@ -17,6 +17,7 @@ __all__ = [
     "RESUBMIT_METHODS",
     "SIGNATURE_HEADER",
     "STAGING_URL",
+    "TOKEN_STORE_TIMEOUT_MS",
     "USER_AGENT_CORE",
     "USER_AGENT_PREFIX",
     "CORE_VERSION",
@@ -63,6 +64,7 @@ REQUEST_ID_HEADER: str
 RESUBMIT_METHODS: tuple[str, ...]
 SIGNATURE_HEADER: str
 STAGING_URL: str
+TOKEN_STORE_TIMEOUT_MS: int
 USER_AGENT_CORE: str
 USER_AGENT_PREFIX: str
 
@@ -96,7 +98,18 @@ class NativeClient:
         deadline_ms: Optional[int] = None,
         max_retries: Optional[int] = None,
     ) -> NativeCall: ...
-    def construct_event(self, payload: bytes, signature: str) -> str: ...
+    def construct_event(
+        self,
+        payload: bytes,
+        signature: str,
+        crypto_token: Union[str, list[str], None] = None,
+        tolerance_ms: Optional[int] = None,
+    ) -> str: ...
+    @property
+    def token_store_key(self) -> str: ...
+    def wants_token(self) -> bool: ...
+    def token_for_store(self, saved: int) -> Optional[tuple[str, int, int]]: ...
+    def adopt_from_store(self, value: str) -> Optional[int]: ...
     def close(self) -> None: ...
 
 @final

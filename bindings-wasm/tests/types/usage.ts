@@ -10,9 +10,12 @@ import {
   ValidationError,
   WebhookSignatureError,
   idempotencyKeyFor,
+  InMemoryTokenStore,
   pix,
   webhooks,
   type CallOptions,
+  type ClientConstructEventOptions,
+  type TokenStore,
   type CashIn,
   type KeyTypeDetection,
   type Logger,
@@ -211,4 +214,29 @@ export function toolkit(): void {
   const svg: string = pix.qrSvg(code);
   const rotated: WebhookEvent = webhooks.constructEvent("{}", "sig", ["new", "old"], { toleranceMs: 300_000 });
   void [valid, normalised, parsed, kind, doc, svg, rotated];
+}
+
+export async function sharedTokensAndRotation(): Promise<void> {
+  // Any object with get/set, sync or async: node-redis's get answers Promise<string | null>.
+  const redisLike: TokenStore = {
+    get: async (key: string): Promise<string | null> => (key ? null : null),
+    set: async (_key: string, _value: string, _ttlMs: number): Promise<string> => "OK",
+  };
+  const memory: TokenStore = new InMemoryTokenStore();
+  const client = new ConnectPSP({
+    clientId: env.ID!,
+    clientSecret: env.SECRET!,
+    applicationToken: env.APP!,
+    cryptoToken: env.CRYPTO!,
+    tokenStore: Math.random() > 0.5 ? redisLike : memory,
+    webhookCryptoTokens: [env.CRYPTO_NEW!, env.CRYPTO!],
+    webhookToleranceMs: 24 * 3600_000,
+  });
+  const options: ClientConstructEventOptions = { cryptoToken: [env.CRYPTO_NEW!], toleranceMs: 60_000, nowMs: Date.now() };
+  const event: WebhookEvent = client.webhooks.constructEvent("{}", { "x-connect-signature": "sig" }, options);
+  // @ts-expect-error a store needs both methods
+  const broken: TokenStore = { get: () => null };
+  // @ts-expect-error the tokens are strings
+  new ConnectPSP({ clientId: "", clientSecret: "", applicationToken: "", cryptoToken: "", webhookCryptoTokens: [1] });
+  void [event, broken];
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::Codec;
 use super::naming::{error_in_naming, keys_in};
 use crate::call::{CallKind, PreparedCall, RESUBMIT_METHODS};
-use crate::config::{Config, Naming, PRODUCTION_URL, STAGING_URL};
+use crate::config::{Config, Naming, PRODUCTION_URL, STAGING_URL, Secret};
 use crate::error::Error;
 use crate::model::parse_request;
 use crate::operation::Call;
@@ -33,6 +33,9 @@ struct ConfigInput {
     naming: Option<String>,
     float_amounts: Option<bool>,
     dangerously_allow_insecure_http: Option<bool>,
+    /// Webhook key rotation: the tokens `client.webhooks` verifies with, the new one first.
+    webhook_crypto_tokens: Option<Vec<String>>,
+    webhook_tolerance_ms: Option<u64>,
 }
 
 /// Builds a [`Config`] from the binding's options JSON. Errors name the field in the naming
@@ -99,6 +102,16 @@ fn config_from_value(value: Value, naming: Naming) -> Result<Config, Error> {
         config.max_retries = n;
     }
     config.deadline_ms = input.deadline_ms;
+    if let Some(tokens) = input.webhook_crypto_tokens {
+        if tokens.is_empty() {
+            return Err(Error::validation(
+                "webhookCryptoTokens",
+                "must hold at least one token (leave it out to verify with cryptoToken)",
+            ));
+        }
+        config.webhook_crypto_tokens = tokens.into_iter().map(Secret::new).collect();
+    }
+    config.webhook_tolerance_ms = input.webhook_tolerance_ms;
     if let Some(binding) = input.binding {
         config.binding = binding;
     }

@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 
 use super::Codec;
 use super::naming::{error_in_naming, key_out, keys_out};
+use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::money::with_amounts_as_strings;
 use crate::webhook;
@@ -17,6 +18,29 @@ pub fn webhook_construct_event(
     codec: Codec,
 ) -> Result<String, Error> {
     webhook_verify_event(payload, signature, &[crypto_token], None, codec)
+}
+
+/// A client's webhook verification (`client.webhooks`): the client's tokens
+/// ([`Config::webhook_tokens`]) and tolerance unless the call overrides them. `wall_ms`: the
+/// receiver's clock, read only when a tolerance applies.
+pub fn webhook_verify_for_client(
+    config: &Config,
+    payload: &[u8],
+    signature: &str,
+    crypto_tokens: Option<&[&str]>,
+    tolerance_ms: Option<u64>,
+    wall_ms: impl FnOnce() -> u64,
+    codec: Codec,
+) -> Result<String, Error> {
+    let own = config.webhook_tokens();
+    let tokens = crypto_tokens.unwrap_or(&own);
+    let freshness = tolerance_ms
+        .or(config.webhook_tolerance_ms)
+        .map(|tolerance_ms| webhook::Freshness {
+            now_ms: wall_ms(),
+            tolerance_ms,
+        });
+    webhook_verify_event(payload, signature, tokens, freshness, codec)
 }
 
 /// [`webhook_construct_event`] with key rotation and freshness: `crypto_tokens` holds the

@@ -3,6 +3,7 @@
 use crate::auth::{StoredToken, TokenState};
 use crate::config::Config;
 use crate::error::Error;
+use crate::token_store::{self, StoreEntry};
 
 /// Config and token state shared by every operation of one client.
 #[derive(Debug, Clone)]
@@ -57,6 +58,43 @@ impl Session {
     /// binding with a store to look there first.
     pub fn wants_token(&self, now_ms: u64) -> bool {
         self.token.wants_token(now_ms)
+    }
+
+    /// The key of this client's entry in a cross-process token store
+    /// ([`crate::token_store::store_key`]: base URL and client id, never a secret).
+    pub fn token_store_key(&self) -> String {
+        token_store::store_key(&self.config)
+    }
+
+    /// The entry to write to a token store after a call, when the session holds a valid
+    /// token other than generation `saved` (the one last read from or written to the store);
+    /// `None` when there is nothing new to save. `now_ms` is the session's clock, `wall_ms`
+    /// the wall clock the entry's expiry is written in.
+    pub fn token_for_store(&self, saved: u64, now_ms: u64, wall_ms: u64) -> Option<StoreEntry> {
+        let token = self.token.token()?;
+        if token.generation == saved {
+            return None;
+        }
+        self.export_token(now_ms)
+            .map(|stored| token_store::encode(&stored, wall_ms))
+    }
+
+    /// Adopts the token in a store value ([`Session::adopt_token`]'s rules); `Ok(Some(generation))`
+    /// when adopted, `Ok(None)` when not (expired, not fresher, the one last rejected), an error
+    /// when the value is not a token entry (never quoting it).
+    pub fn adopt_from_store(
+        &mut self,
+        value: &str,
+        now_ms: u64,
+        wall_ms: u64,
+    ) -> Result<Option<u64>, Error> {
+        let Some((token, expires_in_ms)) = token_store::decode(value, wall_ms)? else {
+            return Ok(None);
+        };
+        if !self.adopt_token(token.expose(), expires_in_ms, now_ms)? {
+            return Ok(None);
+        }
+        Ok(self.token.token().map(|t| t.generation))
     }
 
     pub(super) fn allocate_operation_id(&mut self) -> u64 {
