@@ -85,6 +85,8 @@ fn build_pool(config: &Config, network: &Network) -> PyResult<reqwest::Client> {
             e.without_url()
         ))
     })
+}
+
 fn lock_session(shared: &Shared) -> std::sync::MutexGuard<'_, Session> {
     shared
         .session
