@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use connectpsp_core::bridge::{self, Codec};
-use connectpsp_core::config::{Config, Naming};
+use connectpsp_core::config::Config;
 use connectpsp_core::operation::{CallOptions, Operation, Session};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 
 use crate::driver::{self, AttemptEvent, EventSink, Finished, SendGate, Shared};
 use crate::errors::{attempts_to_py, to_pyerr};
-use crate::{asyncio_bridge, runtime, transport};
+use crate::{asyncio_bridge, results, runtime, transport};
 
 /// How often a blocked sync call comes back to check for Ctrl-C.
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
@@ -77,11 +77,14 @@ fn runtime_or_err() -> PyResult<Arc<tokio::runtime::Runtime>> {
     })
 }
 
+/// `(result object, attempts)`, or the call's exception (built on the caller's thread: the
+/// GIL is needed to make Python objects).
 fn finished_to_py(py: Python<'_>, finished: Finished) -> PyResult<Py<PyAny>> {
     match finished.result {
         Ok(outcome) => {
+            let result = results::outcome_to_py(py, &outcome)?;
             let attempts = attempts_to_py(py, &finished.attempts)?;
-            Ok((outcome, attempts).into_pyobject(py)?.into_any().unbind())
+            Ok((result, attempts).into_pyobject(py)?.into_any().unbind())
         }
         Err(error) => Err(to_pyerr(py, &error, &finished.attempts)),
     }
@@ -91,13 +94,7 @@ fn finished_to_py(py: Python<'_>, finished: Finished) -> PyResult<Py<PyAny>> {
 impl NativeClient {
     #[new]
     fn new(py: Python<'_>, config_json: &str) -> PyResult<Self> {
-        let config = bridge::config_from_json(config_json).map_err(|e| {
-            to_pyerr(
-                py,
-                &bridge::error_to_json_with_naming(&e, Naming::Snake),
-                &[],
-            )
-        })?;
+        let config = bridge::config_from_json(config_json).map_err(|e| to_pyerr(py, &e, &[]))?;
         Ok(NativeClient {
             config,
             state: Mutex::new(None),
@@ -124,7 +121,7 @@ impl NativeClient {
         max_retries: Option<u32>,
     ) -> PyResult<NativeCall> {
         let call = bridge::prepare_call(method, params_json, Codec::PYTHON)
-            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))?;
+            .map_err(|e| to_pyerr(py, &e, &[]))?;
         let (shared, http) = self.process_state()?;
         let options = CallOptions {
             timeout_ms,
@@ -140,16 +137,19 @@ impl NativeClient {
         })
     }
 
-    /// Verifies and parses a webhook with this client's crypto token.
-    fn construct_event(&self, py: Python<'_>, payload: &[u8], signature: &str) -> PyResult<String> {
-        let config = &self.config;
-        bridge::webhook_construct_event(
-            payload,
-            signature,
-            config.crypto_token.expose(),
-            Codec::PYTHON,
-        )
-        .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))
+    /// Verifies and parses a webhook with this client's crypto token (the dict
+    /// `WebhookEvent._from_json` reads).
+    fn construct_event<'py>(
+        &self,
+        py: Python<'py>,
+        payload: &[u8],
+        signature: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let tokens = [self.config.crypto_token.expose()];
+        let event = connectpsp_core::webhook::Verifier::new(&tokens)
+            .construct_event(payload, signature)
+            .map_err(|e| to_pyerr(py, &e, &[]))?;
+        results::event_to_py(py, &event)
     }
 
     /// Drops the idle connections of this process's pool; the next call opens new ones.
