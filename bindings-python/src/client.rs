@@ -186,7 +186,8 @@ type Work = (Arc<Shared>, reqwest::Client, Operation);
 /// What the loop of a sync call sends to the waiting thread.
 enum Message {
     Event(AttemptEvent),
-    Done(Finished),
+    /// Boxed: the typed outcome is large, events are many and small.
+    Done(Box<Finished>),
 }
 
 /// An attempt event as the tuple `connectpsp._events` reads.
@@ -274,7 +275,7 @@ impl NativeCall {
         // Mutex: `detach` needs a `Sync` capture, which an mpsc receiver is not.
         let receiver = Mutex::new(receiver);
         let task = runtime.spawn(async move {
-            let _ = sender.send(Message::Done(work.await));
+            let _ = sender.send(Message::Done(Box::new(work.await)));
         });
         loop {
             match py.detach(|| {
@@ -283,7 +284,7 @@ impl NativeCall {
                     .unwrap_or_else(PoisonError::into_inner)
                     .recv_timeout(SIGNAL_CHECK_INTERVAL)
             }) {
-                Ok(Message::Done(finished)) => return finished_to_py(py, finished),
+                Ok(Message::Done(finished)) => return finished_to_py(py, *finished),
                 Ok(Message::Event(event)) => {
                     if let Some(on_event) = &on_event {
                         // The hook layer (Python) logs and swallows a hook's exception; an error

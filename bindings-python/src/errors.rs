@@ -28,7 +28,11 @@ fn build(py: Python<'_>, error: &Error, attempts: &[AttemptRecord]) -> PyResult<
     let error = error_in_naming(error.clone(), Naming::Snake);
     let classes = CLASSES
         .get_or_try_init(py, || {
-            Ok::<_, PyErr>(py.import("connectpsp._errors")?.getattr("CLASSES")?.unbind())
+            Ok::<_, PyErr>(
+                py.import("connectpsp._errors")?
+                    .getattr("CLASSES")?
+                    .unbind(),
+            )
         })?
         .bind(py);
     let class = match classes.get_item(error.class_name()) {
