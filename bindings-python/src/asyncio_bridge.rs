@@ -25,6 +25,18 @@ use crate::runtime;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
+/// `asyncio.get_running_loop`, looked up once (an import per call goes through `__import__`).
+static GET_RUNNING_LOOP: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+
+fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    GET_RUNNING_LOOP
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(py.import("asyncio")?.getattr("get_running_loop")?.unbind())
+        })?
+        .bind(py)
+        .call0()
+}
+
 /// The tasks of this process that may still call into Python.
 struct Tasks {
     /// A forked child inherits the parent's table but none of its tasks: keyed by process.
@@ -227,7 +239,7 @@ fn settle(py: Python<'_>, future: Py<PyAny>, settle: Settle) -> PyResult<()> {
 
 /// The attempt events of a call, delivered on the thread of the running loop to `on_event`.
 pub fn event_sink(py: Python<'_>, on_event: Py<PyAny>) -> PyResult<EventSink> {
-    let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+    let event_loop = running_loop(py)?;
     let scheduler = scheduler_for(py, &event_loop)?;
     let on_event = Arc::new(on_event);
     Ok(Arc::new(move |event: AttemptEvent| {
@@ -287,7 +299,7 @@ where
     W: Future<Output = T> + Send + 'static,
     C: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
 {
-    let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+    let event_loop = running_loop(py)?;
     let scheduler = scheduler_for(py, &event_loop)?;
     let future = event_loop.call_method0("create_future")?;
     let future_ref = future.clone().unbind();

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use connectpsp_core::Error;
 use connectpsp_core::bridge::{self, Codec};
-use connectpsp_core::config::{Config, Naming};
+use connectpsp_core::config::Config;
 use connectpsp_core::operation::{CallOptions, Operation, Session};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -18,9 +18,9 @@ use tokio::sync::Notify;
 
 use crate::driver::{self, AttemptEvent, EventSink, Finished, SendGate, Shared};
 use crate::errors::{attempts_to_py, to_pyerr};
-use crate::transport::Network;
 use crate::toolkit::CryptoTokens;
-use crate::{asyncio_bridge, runtime, transport};
+use crate::transport::Network;
+use crate::{asyncio_bridge, results, runtime, transport};
 
 /// How often a blocked sync call comes back to check for Ctrl-C.
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
@@ -100,11 +100,14 @@ fn runtime_or_err() -> PyResult<Arc<tokio::runtime::Runtime>> {
     })
 }
 
+/// `(result object, attempts)`, or the call's exception (built on the caller's thread: the
+/// GIL is needed to make Python objects).
 fn finished_to_py(py: Python<'_>, finished: Finished) -> PyResult<Py<PyAny>> {
     match finished.result {
         Ok(outcome) => {
+            let result = results::outcome_to_py(py, &outcome)?;
             let attempts = attempts_to_py(py, &finished.attempts)?;
-            Ok((outcome, attempts).into_pyobject(py)?.into_any().unbind())
+            Ok((result, attempts).into_pyobject(py)?.into_any().unbind())
         }
         Err(error) => Err(to_pyerr(py, &error, &finished.attempts)),
     }
@@ -124,13 +127,7 @@ impl NativeClient {
         ca_bundle: Option<PathBuf>,
         trust_env: bool,
     ) -> PyResult<Self> {
-        let invalid = |e: &Error| {
-            to_pyerr(
-                py,
-                &bridge::error_to_json_with_naming(e, Naming::Snake),
-                &[],
-            )
-        };
+        let invalid = |e: &Error| to_pyerr(py, e, &[]);
         let config = bridge::config_from_json(config_json).map_err(|e| invalid(&e))?;
         let network = Network::new(proxy, ca_bundle.as_deref(), trust_env)
             .map_err(|e| invalid(&Error::validation(e.field, e.message)))?;
@@ -168,7 +165,7 @@ impl NativeClient {
         max_retries: Option<u32>,
     ) -> PyResult<NativeCall> {
         let call = bridge::prepare_call(method, params_json, Codec::PYTHON)
-            .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))?;
+            .map_err(|e| to_pyerr(py, &e, &[]))?;
         let (shared, http) = self.process_state()?;
         let options = CallOptions {
             timeout_ms,
@@ -186,27 +183,29 @@ impl NativeClient {
 
     /// Verifies and parses a webhook with this client's webhook tokens (its crypto token, or
     /// the `webhook_crypto_tokens` list of a key rotation) and tolerance; `crypto_token` and
-    /// `tolerance_ms` override them for this call.
+    /// `tolerance_ms` override them for this call. Returns the dict `WebhookEvent._from_json`
+    /// reads.
     #[pyo3(signature = (payload, signature, crypto_token=None, tolerance_ms=None))]
-    fn construct_event(
+    fn construct_event<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         payload: &[u8],
         signature: &str,
         crypto_token: Option<CryptoTokens>,
         tolerance_ms: Option<u64>,
-    ) -> PyResult<String> {
-        let tokens: Option<Vec<&str>> = crypto_token.as_ref().map(CryptoTokens::as_strs);
-        bridge::webhook_verify_for_client(
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let overrides: Option<Vec<&str>> = crypto_token.as_ref().map(CryptoTokens::as_strs);
+        let (tokens, freshness) = bridge::client_webhook_rules(
             &self.config,
-            payload,
-            signature,
-            tokens.as_deref(),
+            overrides.as_deref(),
             tolerance_ms,
             driver::wall_clock_ms,
-            Codec::PYTHON,
-        )
-        .map_err(|e| to_pyerr(py, &bridge::error_to_json(&e, Codec::PYTHON), &[]))
+        );
+        let event = connectpsp_core::webhook::Verifier::new(&tokens)
+            .with_freshness(freshness)
+            .construct_event(payload, signature)
+            .map_err(|e| to_pyerr(py, &e, &[]))?;
+        results::event_to_py(py, &event)
     }
 
     // --- token store (connectpsp/_token_sync.py moves the entry; the core decides) ---------
@@ -282,7 +281,8 @@ type Work = (Arc<Shared>, reqwest::Client, Operation);
 /// What the loop of a sync call sends to the waiting thread.
 enum Message {
     Event(AttemptEvent),
-    Done(Finished),
+    /// Boxed: the typed outcome is large, events are many and small.
+    Done(Box<Finished>),
 }
 
 /// An attempt event as the tuple `connectpsp._events` reads.
@@ -370,7 +370,7 @@ impl NativeCall {
         // Mutex: `detach` needs a `Sync` capture, which an mpsc receiver is not.
         let receiver = Mutex::new(receiver);
         let task = runtime.spawn(async move {
-            let _ = sender.send(Message::Done(work.await));
+            let _ = sender.send(Message::Done(Box::new(work.await)));
         });
         loop {
             match py.detach(|| {
@@ -379,7 +379,7 @@ impl NativeCall {
                     .unwrap_or_else(PoisonError::into_inner)
                     .recv_timeout(SIGNAL_CHECK_INTERVAL)
             }) {
-                Ok(Message::Done(finished)) => return finished_to_py(py, finished),
+                Ok(Message::Done(finished)) => return finished_to_py(py, *finished),
                 Ok(Message::Event(event)) => {
                     if let Some(on_event) = &on_event {
                         // The hook layer (Python) logs and swallows a hook's exception; an error

@@ -6,12 +6,11 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use connectpsp_core::bridge::{self, Codec};
 use connectpsp_core::call::PreparedCall;
 use connectpsp_core::config::Config;
 use connectpsp_core::error::{Error, ErrorKind};
 use connectpsp_core::http::Purpose;
-use connectpsp_core::operation::{AttemptReport, CallOptions, Operation, Session, Step};
+use connectpsp_core::operation::{AttemptReport, CallOptions, Operation, Outcome, Session, Step};
 use tokio::sync::Notify;
 
 use crate::transport;
@@ -72,9 +71,9 @@ pub type EventSink = std::sync::Arc<dyn Fn(AttemptEvent) + Send + Sync>;
 
 static NEXT_CALL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-/// The end of an operation: the core's outcome JSON or error JSON, and the attempts made.
+/// The end of an operation: the core's typed outcome or error, and the attempts made.
 pub struct Finished {
-    pub result: Result<String, String>,
+    pub result: Result<Outcome, Error>,
     pub attempts: Vec<AttemptRecord>,
 }
 
@@ -228,7 +227,7 @@ impl Running<'_> {
                         shared.token_ready.notify_waiters();
                         let error = Error::new(ErrorKind::Timeout, "the caller gave up the call");
                         return Finished {
-                            result: Err(bridge::error_to_json(&error, Codec::PYTHON)),
+                            result: Err(error),
                             attempts,
                         };
                     }
@@ -287,14 +286,7 @@ impl Running<'_> {
                     let wait = std::time::Duration::from_millis(max_wait_ms);
                     let _ = tokio::time::timeout(wait, token_ready).await;
                 }
-                Step::Done(result) => {
-                    // Serialised here, on a runtime thread, not on the caller's (asyncio) thread.
-                    let result = match result {
-                        Ok(outcome) => Ok(bridge::outcome_to_json(&outcome, Codec::PYTHON)),
-                        Err(error) => Err(bridge::error_to_json(&error, Codec::PYTHON)),
-                    };
-                    return Finished { result, attempts };
-                }
+                Step::Done(result) => return Finished { result, attempts },
             }
         }
     }

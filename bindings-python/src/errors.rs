@@ -1,93 +1,68 @@
-//! Turns the core's error JSON (`bridge::error_to_json`) into the Python exception class it
-//! names. The classes live in `connectpsp/_errors.py`; this only instantiates them.
+//! The core's `Error` as the Python exception class it names. The classes live in
+//! `connectpsp/_errors.py` (so users can subclass and pickle them); this fills in every
+//! attribute straight from the typed value.
 
-use pyo3::exceptions::PyRuntimeError;
+use connectpsp_core::bridge::naming::error_in_naming;
+use connectpsp_core::config::Naming;
+use connectpsp_core::error::Error;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList};
-use serde_json::Value;
 
 use crate::driver::AttemptRecord;
 
-/// Builds the exception for `error_json`, with the HTTP attempts attached (as `_attempts`, which
+/// `connectpsp._errors.CLASSES`, looked up once per interpreter.
+static CLASSES: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Builds the exception for `error`, with the HTTP attempts attached (as `_attempts`, which
 /// the Python layer logs and removes; absent when nothing was sent).
-pub fn to_pyerr(py: Python<'_>, error_json: &str, attempts: &[AttemptRecord]) -> PyErr {
-    match build(py, error_json, attempts) {
+pub fn to_pyerr(py: Python<'_>, error: &Error, attempts: &[AttemptRecord]) -> PyErr {
+    match build(py, error, attempts) {
         Ok(error) => error,
         Err(error) => error,
     }
 }
 
-fn build(py: Python<'_>, error_json: &str, attempts: &[AttemptRecord]) -> PyResult<PyErr> {
-    let fields: Value = serde_json::from_str(error_json)
-        .map_err(|_| PyRuntimeError::new_err("connectpsp: unreadable error from the core"))?;
-    let text = |name: &str| {
-        field(&fields, name)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let classes = py.import("connectpsp._errors")?.getattr("CLASSES")?;
-    let class_name = text("class").unwrap_or_else(|| "ConnectPSPError".to_owned());
-    let class = match classes.get_item(&class_name) {
+fn build(py: Python<'_>, error: &Error, attempts: &[AttemptRecord]) -> PyResult<PyErr> {
+    // Field paths (and the message that starts with one) in Python's snake_case.
+    let error = error_in_naming(error.clone(), Naming::Snake);
+    let classes = CLASSES
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(
+                py.import("connectpsp._errors")?
+                    .getattr("CLASSES")?
+                    .unbind(),
+            )
+        })?
+        .bind(py);
+    let class = match classes.get_item(error.class_name()) {
         Ok(class) => class,
         Err(_) => classes.get_item("ConnectPSPError")?,
     };
     let kwargs = PyDict::new(py);
-    kwargs.set_item("kind", text("kind").unwrap_or_default())?;
-    kwargs.set_item("status", field(&fields, "status").and_then(Value::as_u64))?;
-    for (python, core) in [
-        ("code", "code"),
-        ("title", "title"),
-        ("detail", "detail"),
-        ("field", "field"),
-        ("idempotency_key", "idempotencyKey"),
-        ("request_id", "requestId"),
-    ] {
-        kwargs.set_item(python, text(core))?;
-    }
-    kwargs.set_item(
-        "outcome_unknown",
-        field(&fields, "outcomeUnknown")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-    )?;
+    kwargs.set_item("kind", error.kind.code())?;
+    kwargs.set_item("status", error.status)?;
+    kwargs.set_item("code", error.code.as_deref())?;
+    kwargs.set_item("title", error.title.as_deref())?;
+    kwargs.set_item("detail", error.detail.as_deref())?;
+    kwargs.set_item("field", error.field.as_deref())?;
+    kwargs.set_item("idempotency_key", error.idempotency_key.as_deref())?;
+    kwargs.set_item("request_id", error.request_id.as_deref())?;
+    kwargs.set_item("outcome_unknown", error.outcome_unknown)?;
     kwargs.set_item(
         "retry_after",
-        field(&fields, "retryAfterMs")
-            .and_then(Value::as_u64)
-            .map(|ms| ms as f64 / 1000.0),
+        error.retry_after_ms.map(|ms| ms as f64 / 1000.0),
     )?;
-    kwargs.set_item(
-        "attempts",
-        field(&fields, "attempts")
-            .and_then(Value::as_u64)
-            .unwrap_or(attempts.len() as u64),
-    )?;
-    let message = text("message").unwrap_or_default();
-    let instance = class.call((message,), Some(&kwargs))?;
+    kwargs.set_item("attempts", error.attempts)?;
+    // `Display` adds what to do about an unknown outcome to the message.
+    let instance = class.call((error.to_string(),), Some(&kwargs))?;
     if !attempts.is_empty() {
         instance.setattr("_attempts", attempts_to_py(py, attempts)?)?;
     }
     Ok(PyErr::from_value(instance))
 }
 
-/// Reads `name` (camelCase, as the contract writes it) or its snake_case twin.
-fn field<'a>(fields: &'a Value, camel: &str) -> Option<&'a Value> {
-    if let Some(value) = fields.get(camel).filter(|v| !v.is_null()) {
-        return Some(value);
-    }
-    let mut snake = String::with_capacity(camel.len() + 4);
-    for c in camel.chars() {
-        if c.is_ascii_uppercase() {
-            snake.push('_');
-            snake.push(c.to_ascii_lowercase());
-        } else {
-            snake.push(c);
-        }
-    }
-    fields.get(&snake).filter(|v| !v.is_null())
-}
-
-/// The attempt log as a list of tuples (see `_transport.Attempt`).
+/// The attempt log as a list of tuples (see `_attempt_log.Attempt`).
 pub fn attempts_to_py<'py>(
     py: Python<'py>,
     attempts: &[AttemptRecord],

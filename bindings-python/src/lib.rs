@@ -12,6 +12,7 @@ mod asyncio_bridge;
 mod client;
 mod driver;
 mod errors;
+mod results;
 mod runtime;
 mod sandbox;
 mod settle;

@@ -5,21 +5,17 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use connectpsp_core::bridge::{self, Codec};
-use connectpsp_core::config::Naming;
 use connectpsp_core::pix::{self, key::PixKeyType};
-use connectpsp_core::webhook::Freshness;
+use connectpsp_core::webhook::{Freshness, Verifier};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::errors::to_pyerr;
+use crate::results;
 
 /// The exception for an error of the toolkit (field paths in snake_case).
 fn raise(py: Python<'_>, error: &connectpsp_core::Error) -> PyErr {
-    to_pyerr(
-        py,
-        &bridge::error_to_json_with_naming(error, Naming::Snake),
-        &[],
-    )
+    to_pyerr(py, error, &[])
 }
 
 /// One crypto token, or a list of them (the current one first) during a key rotation.
@@ -38,28 +34,32 @@ impl CryptoTokens {
     }
 }
 
-/// Verifies `X-Connect-Signature` over the raw body and returns the event as JSON.
+/// Verifies `X-Connect-Signature` over the raw body and returns the event as the dict
+/// `WebhookEvent._from_json` reads.
 ///
 /// `crypto_token`: a str, or a list of str (the new token first) while ConnectPSP switches
 /// keys. `tolerance_ms`: refuse an `eventAt` further than this from `now_ms` (the system clock
 /// when not given); no freshness check when `None`.
 #[pyfunction]
 #[pyo3(signature = (payload, signature, crypto_token, tolerance_ms=None, now_ms=None))]
-pub fn webhook_construct_event(
-    py: Python<'_>,
+pub fn webhook_construct_event<'py>(
+    py: Python<'py>,
     payload: &[u8],
     signature: &str,
     crypto_token: CryptoTokens,
     tolerance_ms: Option<u64>,
     now_ms: Option<u64>,
-) -> PyResult<String> {
+) -> PyResult<Bound<'py, PyAny>> {
     let tokens = crypto_token.as_strs();
     let freshness = tolerance_ms.map(|tolerance_ms| Freshness {
         now_ms: now_ms.unwrap_or_else(wall_clock_ms),
         tolerance_ms,
     });
-    bridge::webhook_verify_event(payload, signature, &tokens, freshness, Codec::PYTHON)
-        .map_err(|e| raise(py, &e))
+    let event = Verifier::new(&tokens)
+        .with_freshness(freshness)
+        .construct_event(payload, signature)
+        .map_err(|e| raise(py, &e))?;
+    results::event_to_py(py, &event)
 }
 
 fn wall_clock_ms() -> u64 {

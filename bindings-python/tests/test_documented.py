@@ -182,20 +182,13 @@ def test_documented_answers_parse(example: dict[str, Any], scripted: Scripted, c
         pytest.fail(f"no check for {kind}")
 
 
-REQUEST_CALLS = {
-    "cash_in_create.request.json": "cashIn.create",
-    "cash_in_create.request.tutorial.json": "cashIn.create",
-    "cash_in_refund.request.json": "cashIn.refund",
-    "cash_out_create.request.pix.json": "cashOut.create",
-    "cash_out_create.request.bank_account.json": "cashOut.create",
-    "account_rebalance.request.json": "account.rebalance",
-}
-ANSWERS = {
-    "cashIn.create": (201, "cash_in_create.201.json"),
-    "cashIn.refund": (202, "cash_in_refund.202.json"),
-    "cashOut.create": (202, "cash_out_create.202.json"),
-    "account.rebalance": (200, "account_rebalance.200.json"),
-}
+#: The documented requests of the calls the SDK makes (the index names each one's call) ...
+REQUEST_CALLS = {e["file"]: e["call"] for e in INDEX if e["kind"] == "request" and e.get("call")}
+#: ... and, for each such call, its first documented success answer to script.
+ANSWERS: dict[str, tuple[int, str]] = {}
+for _example in INDEX:
+    if _example["kind"] == "response" and _example.get("call") and 200 <= (_example["status"] or 0) < 300:
+        ANSWERS.setdefault(_example["call"], (_example["status"], _example["file"]))
 
 
 @pytest.mark.parametrize("file", sorted(REQUEST_CALLS))

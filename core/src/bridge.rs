@@ -26,4 +26,6 @@ pub use toolkit::{
     pix_is_valid_cnpj, pix_is_valid_cpf, pix_normalize_document, pix_parse_brcode, pix_qr_png,
     pix_qr_svg, pix_validate_key,
 };
-pub use webhooks::{webhook_construct_event, webhook_verify_event, webhook_verify_for_client};
+pub use webhooks::{
+    client_webhook_rules, webhook_construct_event, webhook_verify_event, webhook_verify_for_client,
+};

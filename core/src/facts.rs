@@ -31,6 +31,28 @@ pub const MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
 pub const USER_AGENT_PREFIX: &str = "connectpsp-";
 pub const USER_AGENT_CORE: &str = "core/";
 
+/// A settle wait's (`wait(id)`) overall timeout when the caller gives none (60 s).
+pub const DEFAULT_SETTLE_TIMEOUT_MS: u64 = 60_000;
+
+/// Every exception class the bindings raise ([`crate::Error::class_name`]), the base class
+/// first: each binding defines these classes and checks the list against its own.
+pub const ERROR_CLASSES: &[&str] = &[
+    "ConnectPSPError",
+    "ValidationError",
+    "AuthenticationError",
+    "SignatureError",
+    "NotFoundError",
+    "ConflictError",
+    "BusinessRuleError",
+    "InsufficientFundsError",
+    "RateLimitError",
+    "ServerError",
+    "TimeoutError",
+    "ConnectionError",
+    "DecodeError",
+    "WebhookSignatureError",
+];
+
 /// The methods whose failure can be re-submitted unchanged with the key they used: the keyed
 /// rows of the call table.
 pub use crate::call::RESUBMIT_METHODS;
@@ -70,6 +92,11 @@ pub const ALL: &[(&str, Fact)] = &[
         Fact::Number(MAX_RESPONSE_BYTES as u64),
     ),
     ("MAX_WEBHOOK_BYTES", Fact::Number(MAX_WEBHOOK_BYTES as u64)),
+    (
+        "DEFAULT_SETTLE_TIMEOUT_MS",
+        Fact::Number(DEFAULT_SETTLE_TIMEOUT_MS),
+    ),
+    ("ERROR_CLASSES", Fact::List(ERROR_CLASSES)),
     ("RESUBMIT_METHODS", Fact::List(&RESUBMIT_METHODS)),
     (
         "TOKEN_STORE_TIMEOUT_MS",
@@ -95,6 +122,38 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), ALL.len());
+    }
+
+    #[test]
+    fn error_classes_are_every_class_the_core_names() {
+        use crate::error::{Error, ErrorKind};
+        let kinds = [
+            ErrorKind::Validation,
+            ErrorKind::Authentication,
+            ErrorKind::Signature,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::BusinessRule,
+            ErrorKind::RateLimited,
+            ErrorKind::Server,
+            ErrorKind::Timeout,
+            ErrorKind::Connection,
+            ErrorKind::Decode,
+            ErrorKind::WebhookSignature,
+        ];
+        let mut named: Vec<&str> = kinds
+            .iter()
+            .map(|kind| Error::new(*kind, "x").class_name())
+            .collect();
+        let mut funds = Error::new(ErrorKind::BusinessRule, "x");
+        funds.code = Some("INSUFFICIENT_FUNDS".into());
+        named.push(funds.class_name());
+        named.push("ConnectPSPError");
+        named.sort_unstable();
+        let mut listed = ERROR_CLASSES.to_vec();
+        listed.sort_unstable();
+        assert_eq!(listed, named);
+        assert_eq!(ERROR_CLASSES[0], "ConnectPSPError");
     }
 
     #[test]

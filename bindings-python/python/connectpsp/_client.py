@@ -12,14 +12,15 @@ import os
 import time
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Sequence, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Sequence, TypeVar, Union, cast
 
 from . import _events, _native
 from ._cancellation import abandoned
 from ._events import AsyncEventHooks, EventHooks
 from ._errors import ConnectPSPError, TimeoutError, ValidationError
 from . import _resubmit
-from ._transport import decode_outcome, encode_params, log_attempts
+from ._attempt_log import log_attempts
+from ._codec import encode_params
 from .models import (
     Balance,
     CashIn,
@@ -42,6 +43,11 @@ __all__ = ["Client", "AsyncClient", "STAGING", "PRODUCTION", "SIGNATURE_HEADER",
 STAGING: str = _native.STAGING_URL
 PRODUCTION: str = _native.PRODUCTION_URL
 SIGNATURE_HEADER: str = _native.SIGNATURE_HEADER
+#: The core's defaults: per-attempt timeout (seconds) and retries after the first attempt.
+DEFAULT_TIMEOUT: float = _native.DEFAULT_TIMEOUT_MS / 1000
+DEFAULT_MAX_RETRIES: int = _native.DEFAULT_MAX_RETRIES
+#: How long ``wait`` polls by default (seconds).
+DEFAULT_WAIT_TIMEOUT: float = _native.DEFAULT_SETTLE_TIMEOUT_MS / 1000
 
 #: Amounts: ``Decimal("150.50")``, ``"150.50"`` or whole reais as ``int``. A ``float`` is refused.
 AmountLike = Union[Decimal, int, str]
@@ -78,8 +84,6 @@ def _config_json(
         "baseUrl": base_url,
         "timeoutMs": _millis(timeout, "timeout"),
         "maxRetries": max_retries,
-        "naming": "snake",
-        "floatAmounts": False,
         "binding": "python",
         "bindingVersion": _native.VERSION,
         "dangerouslyAllowInsecureHttp": dangerously_allow_insecure_http,
@@ -146,8 +150,8 @@ def _payload_bytes(payload: Union[bytes, bytearray, memoryview]) -> bytes:
     return bytes(payload)
 
 
-def _event(event_json: str, payload: bytes) -> WebhookEvent:
-    return WebhookEvent._from_json(decode_outcome(event_json), payload.decode("utf-8", "replace"))
+def _event(event: dict[str, Any], payload: bytes) -> WebhookEvent:
+    return WebhookEvent._from_json(event, payload.decode("utf-8", "replace"))
 
 
 class Webhook:
@@ -335,8 +339,9 @@ async def _wait_async(
         await asyncio.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
 
 
-SyncCall = Callable[..., dict[str, Any]]
-AsyncCall = Callable[..., Awaitable[dict[str, Any]]]
+#: A call of the native client: the result object the core's reply type names (``CashIn``, ...).
+SyncCall = Callable[..., Any]
+AsyncCall = Callable[..., Awaitable[Any]]
 
 
 class CashInResource:
@@ -364,7 +369,7 @@ class CashInResource:
         params = _cash_in_create(
             amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key
         )
-        return CashIn._from_outcome(self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
+        return cast(CashIn, self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
 
     def get(
         self,
@@ -375,7 +380,7 @@ class CashInResource:
         max_retries: Optional[int] = None,
     ) -> CashIn:
         """Read a charge by transaction id, internal code or end-to-end id."""
-        return CashIn._from_outcome(self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+        return cast(CashIn, self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
 
     def refund(
         self,
@@ -390,9 +395,9 @@ class CashInResource:
     ) -> Refund:
         """Refund a paid charge in full; returns the devolution (``end_to_end_id`` ``D...``)."""
         params = _refund(transaction_id, reason, description, idempotency_key)
-        return Refund._from_outcome(self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
+        return cast(Refund, self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
 
-    def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashIn:
+    def wait(self, transaction_id: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> CashIn:
         """Poll ``get`` until the charge leaves ``AWAITING_PAYMENT`` and return it: the fallback for a lost
         webhook. The interval grows with jitter and honours the API's pacing (the core's
         policy). After ``timeout`` seconds raises ``connectpsp.TimeoutError`` whose
@@ -426,7 +431,7 @@ class CashOutResource:
         paying twice. ``connectpsp.idempotency_key_for(external_reference)`` gives a key that
         survives a process restart."""
         params = _cash_out_create(amount, external_reference, payee, description, webhook_url, idempotency_key)
-        return CashOut._from_outcome(self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
+        return cast(CashOut, self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
 
     def get(
         self,
@@ -436,9 +441,9 @@ class CashOutResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> CashOut:
-        return CashOut._from_outcome(self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+        return cast(CashOut, self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
 
-    def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashOut:
+    def wait(self, transaction_id: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> CashOut:
         """Poll ``get`` until the payout leaves ``PROCESSING`` and return it: the fallback for a lost
         webhook. The interval grows with jitter and honours the API's pacing (the core's
         policy). After ``timeout`` seconds raises ``connectpsp.TimeoutError`` whose
@@ -459,7 +464,7 @@ class AccountResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> Balance:
-        return Balance._from_outcome(self._call("account.balance", {}, _options(timeout, deadline, max_retries)))
+        return cast(Balance, self._call("account.balance", {}, _options(timeout, deadline, max_retries)))
 
     def rebalance(
         self,
@@ -470,7 +475,7 @@ class AccountResource:
         max_retries: Optional[int] = None,
     ) -> RebalanceResult:
         """Set the transactional balance to ``target_amount`` (a target, not a delta)."""
-        return RebalanceResult._from_outcome(self._call(
+        return cast(RebalanceResult, self._call(
             "account.rebalance", {"target_amount": target_amount}, _options(timeout, deadline, max_retries)
         ))
 
@@ -484,8 +489,8 @@ class _ClientBase:
         application_token: str,
         crypto_token: str,
         base_url: str = STAGING,
-        timeout: float = 30.0,
-        max_retries: int = 2,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
         event_hooks: Optional[Mapping[str, Sequence[Callable[[Any], Any]]]] = None,
@@ -551,8 +556,8 @@ class Client(_ClientBase):
         application_token: str,
         crypto_token: str,
         base_url: str = STAGING,
-        timeout: float = 30.0,
-        max_retries: int = 2,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
         event_hooks: Optional[EventHooks] = None,
@@ -585,16 +590,17 @@ class Client(_ClientBase):
         self.cash_out = CashOutResource(self._call)
         self.account = AccountResource(self._call)
 
-    def _call(self, method: str, params: Params, options: CallOptions = _DEFAULTS) -> dict[str, Any]:
+    def _call(self, method: str, params: Params, options: CallOptions = _DEFAULTS) -> Any:
+        """Runs one call; returns the result object the native side built from the core's reply."""
         call = self._native.prepare(method, encode_params(params), *options)
         tokens = self._tokens
         try:
             if tokens is not None:
                 tokens.load()
             if self._hooks is None:
-                outcome_json, attempts = call.run()
+                result, attempts = call.run()
             else:
-                outcome_json, attempts = call.run(_events.Dispatcher(self._hooks, asynchronous=False))
+                result, attempts = call.run(_events.Dispatcher(self._hooks, asynchronous=False))
         except ConnectPSPError as error:
             log_attempts(error.__dict__.pop("_attempts", ()))
             _resubmit.remember_call(error, self, method, params)
@@ -607,7 +613,7 @@ class Client(_ClientBase):
         log_attempts(attempts)
         if tokens is not None:
             tokens.save()
-        return decode_outcome(outcome_json)
+        return result
 
     def resubmit(self, error: BaseException) -> Any:
         """Send a failed ``cash_in.create`` / ``cash_in.refund`` / ``cash_out.create`` again,
@@ -658,7 +664,7 @@ class AsyncCashInResource:
         params = _cash_in_create(
             amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key
         )
-        return CashIn._from_outcome(await self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
+        return cast(CashIn, await self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
 
     async def get(
         self,
@@ -668,7 +674,7 @@ class AsyncCashInResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> CashIn:
-        return CashIn._from_outcome(await self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+        return cast(CashIn, await self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
 
     async def refund(
         self,
@@ -682,9 +688,9 @@ class AsyncCashInResource:
         max_retries: Optional[int] = None,
     ) -> Refund:
         params = _refund(transaction_id, reason, description, idempotency_key)
-        return Refund._from_outcome(await self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
+        return cast(Refund, await self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
 
-    async def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashIn:
+    async def wait(self, transaction_id: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> CashIn:
         """The awaitable ``client.cash_in.wait``."""
         return await _wait_async("cash_in", self.get, transaction_id, timeout)
 
@@ -709,7 +715,7 @@ class AsyncCashOutResource:
         max_retries: Optional[int] = None,
     ) -> CashOut:
         params = _cash_out_create(amount, external_reference, payee, description, webhook_url, idempotency_key)
-        return CashOut._from_outcome(await self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
+        return cast(CashOut, await self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
 
     async def get(
         self,
@@ -719,9 +725,9 @@ class AsyncCashOutResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> CashOut:
-        return CashOut._from_outcome(await self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+        return cast(CashOut, await self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
 
-    async def wait(self, transaction_id: str, *, timeout: float = 60.0) -> CashOut:
+    async def wait(self, transaction_id: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> CashOut:
         """The awaitable ``client.cash_out.wait``."""
         return await _wait_async("cash_out", self.get, transaction_id, timeout)
 
@@ -739,7 +745,7 @@ class AsyncAccountResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> Balance:
-        return Balance._from_outcome(await self._call("account.balance", {}, _options(timeout, deadline, max_retries)))
+        return cast(Balance, await self._call("account.balance", {}, _options(timeout, deadline, max_retries)))
 
     async def rebalance(
         self,
@@ -749,7 +755,7 @@ class AsyncAccountResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> RebalanceResult:
-        return RebalanceResult._from_outcome(await self._call(
+        return cast(RebalanceResult, await self._call(
             "account.rebalance", {"target_amount": target_amount}, _options(timeout, deadline, max_retries)
         ))
 
@@ -766,8 +772,8 @@ class AsyncClient(_ClientBase):
         application_token: str,
         crypto_token: str,
         base_url: str = STAGING,
-        timeout: float = 30.0,
-        max_retries: int = 2,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         deadline: Optional[float] = None,
         dangerously_allow_insecure_http: bool = False,
         event_hooks: Optional[AsyncEventHooks] = None,
@@ -800,14 +806,14 @@ class AsyncClient(_ClientBase):
         self.cash_out = AsyncCashOutResource(self._call)
         self.account = AsyncAccountResource(self._call)
 
-    async def _call(self, method: str, params: Params, options: CallOptions = _DEFAULTS) -> dict[str, Any]:
+    async def _call(self, method: str, params: Params, options: CallOptions = _DEFAULTS) -> Any:
         call = self._native.prepare(method, encode_params(params), *options)
         dispatcher = None if self._hooks is None else _events.Dispatcher(self._hooks, asynchronous=True)
         tokens = self._tokens
         try:
             if tokens is not None:
                 await tokens.load_async()
-            outcome_json, attempts = await call.run_async(dispatcher)
+            result, attempts = await call.run_async(dispatcher)
         except ConnectPSPError as error:
             log_attempts(error.__dict__.pop("_attempts", ()))
             _resubmit.remember_call(error, self, method, params)
@@ -824,7 +830,7 @@ class AsyncClient(_ClientBase):
             await tokens.save_async()
         if dispatcher is not None:
             await dispatcher.settle()
-        return decode_outcome(outcome_json)
+        return result
 
     async def resubmit(self, error: BaseException) -> Any:
         """The awaitable ``Client.resubmit``: same call, same idempotency key."""

@@ -2,7 +2,7 @@
 
 They are defined here, in Python, so users can subclass, pickle and introspect them like any
 other exception; the native module imports this module and raises the class that the core's
-``error_to_json`` names (``docs/architecture.md`` §4), with every attribute filled in.
+``Error::class_name`` names (``docs/architecture.md`` §4), with every attribute filled in.
 
 No attribute ever holds a secret: the core builds messages from field names, statuses and API
 problem bodies only.
@@ -170,23 +170,18 @@ class WebhookSignatureError(ConnectPSPError):
     """A webhook whose X-Connect-Signature does not match its body (or is missing/malformed)."""
 
 
-#: class name (as the core's ``error_to_json`` writes it) -> class; used by the native module.
-CLASSES: dict[str, type[ConnectPSPError]] = {
-    cls.__name__: cls
-    for cls in (
-        ConnectPSPError,
-        ValidationError,
-        AuthenticationError,
-        SignatureError,
-        NotFoundError,
-        ConflictError,
-        BusinessRuleError,
-        InsufficientFundsError,
-        RateLimitError,
-        ServerError,
-        TimeoutError,
-        ConnectionError,
-        DecodeError,
-        WebhookSignatureError,
-    )
-}
+def _classes() -> dict[str, type[ConnectPSPError]]:
+    """class name -> class for every name in the core's ``ERROR_CLASSES`` (the native module
+    raises the class ``Error::class_name`` names). A class the core names but this module lacks
+    fails the import, so the two cannot drift apart."""
+    from . import _native
+
+    defined = globals()
+    missing = [name for name in _native.ERROR_CLASSES if name not in defined]
+    if missing:
+        raise ImportError(f"connectpsp._errors lacks the core's error classes: {', '.join(missing)}")
+    return {name: defined[name] for name in _native.ERROR_CLASSES}
+
+
+#: class name (as the core's ``Error::class_name`` writes it) -> class; used by the native module.
+CLASSES: dict[str, type[ConnectPSPError]] = _classes()

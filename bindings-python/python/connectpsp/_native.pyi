@@ -1,12 +1,14 @@
 # Stubs of the Rust extension module (bindings-python/src). Checked by `mypy.stubtest`.
 import asyncio
-from typing import Callable, Optional, Union, final
+from typing import Any, Callable, Optional, Union, final
 
 __all__ = [
     "APPLICATION_TOKEN_HEADER",
     "DEFAULT_MAX_RETRIES",
+    "DEFAULT_SETTLE_TIMEOUT_MS",
     "DEFAULT_TIMEOUT_MS",
     "DIGITAL_SIGNATURE_HEADER",
+    "ERROR_CLASSES",
     "EVENT_ID_HEADER",
     "IDEMPOTENCY_KEY_HEADER",
     "MAX_RESPONSE_BYTES",
@@ -52,8 +54,10 @@ CORE_VERSION: str
 # The core's facts (connectpsp_core::facts::ALL).
 APPLICATION_TOKEN_HEADER: str
 DEFAULT_MAX_RETRIES: int
+DEFAULT_SETTLE_TIMEOUT_MS: int
 DEFAULT_TIMEOUT_MS: int
 DIGITAL_SIGNATURE_HEADER: str
+ERROR_CLASSES: tuple[str, ...]
 EVENT_ID_HEADER: str
 IDEMPOTENCY_KEY_HEADER: str
 MAX_RESPONSE_BYTES: int
@@ -104,7 +108,7 @@ class NativeClient:
         signature: str,
         crypto_token: Union[str, list[str], None] = None,
         tolerance_ms: Optional[int] = None,
-    ) -> str: ...
+    ) -> dict[str, Any]: ...
     @property
     def token_store_key(self) -> str: ...
     def wants_token(self) -> bool: ...
@@ -117,10 +121,11 @@ class NativeCall:
     @property
     def idempotency_key(self) -> Optional[str]: ...
     def abandon(self) -> bool: ...
-    def run(self, on_event: Optional[Callable[[_Event], object]] = None) -> tuple[str, list[_Attempt]]: ...
+    # The result object is the `connectpsp.models` class the core's reply type names.
+    def run(self, on_event: Optional[Callable[[_Event], object]] = None) -> tuple[Any, list[_Attempt]]: ...
     def run_async(
         self, on_event: Optional[Callable[[_Event], object]] = None
-    ) -> asyncio.Future[tuple[str, list[_Attempt]]]: ...
+    ) -> asyncio.Future[tuple[Any, list[_Attempt]]]: ...
 
 @final
 class NativeSandbox:
@@ -139,7 +144,7 @@ def webhook_construct_event(
     crypto_token: Union[str, list[str]],
     tolerance_ms: Optional[int] = None,
     now_ms: Optional[int] = None,
-) -> str: ...
+) -> dict[str, Any]: ...
 def idempotency_key_for(reference: str) -> str: ...
 def mask_document(document: str) -> str: ...
 def mask_pix_key(kind: Optional[str], key: str) -> str: ...

@@ -15,13 +15,15 @@ from __future__ import annotations
 import weakref
 from typing import Any, Awaitable, Callable, Union
 
+from . import _native
 from ._errors import ConnectPSPError, ValidationError
 from .models import CashIn, CashOut, Refund
 
 Result = Union[CashIn, CashOut, Refund]
 
-#: The calls that carry an idempotency key, and the result type each returns.
-_RESULTS: dict[str, Any] = {"cashIn.create": CashIn, "cashIn.refund": Refund, "cashOut.create": CashOut}
+#: The calls that carry an idempotency key (the keyed rows of the core's call table); the
+#: native call builds the result object its reply type names.
+_KEYED: frozenset[str] = frozenset(_native.RESUBMIT_METHODS)
 
 _remembered: "weakref.WeakKeyDictionary[ConnectPSPError, tuple[object, str, dict[str, Any]]]" = (
     weakref.WeakKeyDictionary()
@@ -30,7 +32,7 @@ _remembered: "weakref.WeakKeyDictionary[ConnectPSPError, tuple[object, str, dict
 
 def remember_call(error: ConnectPSPError, owner: object, method: str, params: dict[str, Any]) -> None:
     """Called where a call fails: remember it when the core reports the key it used."""
-    if method in _RESULTS and error.idempotency_key:
+    if method in _KEYED and error.idempotency_key:
         _remembered[error] = (owner, method, {**params, "idempotency_key": error.idempotency_key})
 
 
@@ -47,13 +49,13 @@ def _recall(owner: object, error: BaseException) -> tuple[str, dict[str, Any]]:
     return entry[1], entry[2]
 
 
-def resubmit(owner: object, call: Callable[[str, dict[str, Any]], dict[str, Any]], error: BaseException) -> Any:
+def resubmit(owner: object, call: Callable[[str, dict[str, Any]], Any], error: BaseException) -> Any:
     method, params = _recall(owner, error)
-    return _RESULTS[method]._from_outcome(call(method, params))
+    return call(method, params)
 
 
 async def resubmit_async(
-    owner: object, call: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]], error: BaseException
+    owner: object, call: Callable[[str, dict[str, Any]], Awaitable[Any]], error: BaseException
 ) -> Any:
     method, params = _recall(owner, error)
-    return _RESULTS[method]._from_outcome(await call(method, params))
+    return await call(method, params)

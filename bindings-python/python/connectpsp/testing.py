@@ -44,7 +44,7 @@ def webhook_event(event_type: str, data: Mapping[str, Any], crypto_token: str) -
     import datetime
     import uuid
 
-    from ._transport import encode_params
+    from ._codec import encode_params
 
     event_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     body = _native.webhook_event_body(str(event_type), encode_params(dict(data)), event_at).encode("utf-8")

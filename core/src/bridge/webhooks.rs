@@ -32,15 +32,30 @@ pub fn webhook_verify_for_client(
     wall_ms: impl FnOnce() -> u64,
     codec: Codec,
 ) -> Result<String, Error> {
-    let own = config.webhook_tokens();
-    let tokens = crypto_tokens.unwrap_or(&own);
+    let (tokens, freshness) = client_webhook_rules(config, crypto_tokens, tolerance_ms, wall_ms);
+    webhook_verify_event(payload, signature, &tokens, freshness, codec)
+}
+
+/// The tokens and freshness a client's webhook check uses: the per-call ones when given, else
+/// the client's (`webhook_tokens`: its rotation list, or its crypto token) and its tolerance.
+/// A binding that builds the event in its own language (PyO3) verifies with these itself.
+pub fn client_webhook_rules<'a>(
+    config: &'a Config,
+    crypto_tokens: Option<&[&'a str]>,
+    tolerance_ms: Option<u64>,
+    wall_ms: impl FnOnce() -> u64,
+) -> (Vec<&'a str>, Option<webhook::Freshness>) {
+    let tokens = match crypto_tokens {
+        Some(tokens) => tokens.to_vec(),
+        None => config.webhook_tokens(),
+    };
     let freshness = tolerance_ms
         .or(config.webhook_tolerance_ms)
         .map(|tolerance_ms| webhook::Freshness {
             now_ms: wall_ms(),
             tolerance_ms,
         });
-    webhook_verify_event(payload, signature, tokens, freshness, codec)
+    (tokens, freshness)
 }
 
 /// [`webhook_construct_event`] with key rotation and freshness: `crypto_tokens` holds the

@@ -55,26 +55,33 @@ class _Resource(_Schema):
 
     def _after_init(self) -> None:
         # Also built from webhook payloads, where no HTTP call stands behind the object.
-        for name, value in (
-            ("raw", ""),
-            ("idempotency_key", None),
-            ("http_status", 0),
-            ("request_id", None),
-            ("attempts", 0),
-            ("replayed", False),
-        ):
-            object.__setattr__(self, name, value)
+        self.__dict__.update(_NO_CALL)
 
     @classmethod
     def _from_outcome(cls: type[R], outcome: Mapping[str, Any]) -> R:
+        """The result of a call: built by the native module from the core's typed outcome."""
         self = cls._from_data(outcome.get("data") or {})
-        object.__setattr__(self, "raw", outcome.get("raw") or "")
-        object.__setattr__(self, "idempotency_key", outcome.get("idempotency_key"))
-        object.__setattr__(self, "http_status", int(outcome.get("status") or 0))
-        object.__setattr__(self, "request_id", outcome.get("request_id"))
-        object.__setattr__(self, "attempts", int(outcome.get("attempts") or 0))
-        object.__setattr__(self, "replayed", outcome.get("replayed") is True)
+        # Into the instance dict directly (`__setattr__` refuses: the object is immutable).
+        self.__dict__.update(
+            raw=outcome.get("raw") or "",
+            idempotency_key=outcome.get("idempotency_key"),
+            http_status=int(outcome.get("status") or 0),
+            request_id=outcome.get("request_id"),
+            attempts=int(outcome.get("attempts") or 0),
+            replayed=outcome.get("replayed") is True,
+        )
         return self
+
+
+#: What a resource knows of the call behind it when there was none (a webhook's data).
+_NO_CALL: Mapping[str, Any] = {
+    "raw": "",
+    "idempotency_key": None,
+    "http_status": 0,
+    "request_id": None,
+    "attempts": 0,
+    "replayed": False,
+}
 
 
 def _same(value: Any) -> Any:

@@ -1,12 +1,12 @@
-"""Between the typed Python surface and the native call: parameters to JSON, JSON to results,
-and one log line per HTTP attempt.
+"""Python values to the params JSON of a native call (and the toolkit's JSON answers back).
 
 Nothing here decides anything about the API: validation, headers, retries and the token live
 in the core. This module only maps Python values onto the bridge's JSON (docs/architecture.md §3):
 ``Decimal`` goes as a decimal string, ``int`` as an integer, a ``float`` as a JSON number that
-the core refuses (the binding sets ``float_amounts: false``), typed request objects as dicts.
+the core refuses (the Python codec takes no float amounts), typed request objects as dicts.
 What JSON cannot carry (NaN, infinities) or what would be costly to format (a ``Decimal`` with
-a huge exponent) is refused here, naming the field.
+a huge exponent) is refused here, naming the field. Results and errors do not come back as
+JSON: the native module builds them from the core's typed values (``src/results.rs``).
 """
 
 from __future__ import annotations
@@ -14,19 +14,10 @@ from __future__ import annotations
 import json
 import math
 from decimal import Decimal
-from typing import Any, Mapping, Optional, Sequence, Tuple
+from typing import Any, Mapping
 
 from ._errors import ValidationError
 from ._model_base import Model
-
-# `logging` is imported on the first logged call, not at import: it is a quarter of the
-# package's import time and many processes never log at DEBUG/INFO.
-DEBUG, INFO = 10, 20
-
-#: What the native side reports for each HTTP attempt:
-#: (method, path, status or None, elapsed ms, attempt number, idempotency key or None, failure kind or None)
-Attempt = Tuple[str, str, Optional[int], int, int, Optional[str], Optional[str]]
-
 
 #: Digits either side of the point beyond which a ``Decimal`` cannot be an amount of reais. It
 #: is refused before ``format`` turns ``Decimal("1e999999999")`` into a gigabyte of zeros; the
@@ -72,40 +63,46 @@ def _plain(value: Any, field: str) -> Any:
     raise TypeError(f"{field}: cannot send a {type(value).__name__} to the API")
 
 
+class _Named(Exception):
+    """The fast path met a value it does not write itself: the checked path names the field."""
+
+
+def _fast_default(value: Any) -> Any:
+    # Called by the C encoder only for what JSON has no type for.
+    if isinstance(value, Decimal):
+        try:
+            return _decimal_text(value, "")
+        except ValidationError:
+            raise _Named from None
+    if isinstance(value, Model):
+        return value._to_params()
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise _Named
+
+
+#: One encoder for every call (``json.dumps`` with options builds a new one each time).
+_encode_fast = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_fast_default).encode
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
 def encode_params(params: Mapping[str, Any]) -> str:
-    """Keyword arguments -> the params JSON of ``bridge::call_from_json`` (None = not given)."""
-    present = {k: _plain(v, k) for k, v in params.items() if v is not None}
-    return json.dumps(present, ensure_ascii=False, allow_nan=False)
+    """Keyword arguments -> the params JSON of ``bridge::call_from_json`` (None = not given).
+
+    The usual parameters (text, ints, ``Decimal``, dicts, models) are written by the C encoder in
+    one pass; a value it refuses (NaN, a huge ``Decimal``, a type JSON cannot carry) sends the
+    call through ``_plain``, which raises the error naming the field. Both write the same JSON.
+    """
+    present = {k: v for k, v in params.items() if v is not None}
+    try:
+        return _encode_fast(present)
+    except (_Named, ValueError, TypeError):
+        pass
+    return _encode({k: _plain(v, k) for k, v in present.items()})
 
 
-def decode_outcome(outcome_json: str) -> dict[str, Any]:
+def decode_json(answer_json: str) -> dict[str, Any]:
+    """A toolkit answer (``pix_parse_brcode``, ``pix_detect_key_type``) as Python data."""
     # parse_float=Decimal: no binary float is ever created from the core's JSON.
-    value: dict[str, Any] = json.loads(outcome_json, parse_float=Decimal)
+    value: dict[str, Any] = json.loads(answer_json, parse_float=Decimal)
     return value
-
-
-def log_attempts(attempts: Sequence[Attempt]) -> None:
-    """One line per HTTP attempt. Paths carry only transaction ids; no body or header is logged,
-    so no secret and no document can appear."""
-    if not attempts:
-        return
-    import logging
-
-    logger = logging.getLogger("connectpsp")
-    if not logger.isEnabledFor(INFO):
-        return
-    for method, path, status, elapsed_ms, attempt, key, failure in attempts:
-        ok = status is not None and status < 400
-        level = DEBUG if ok else INFO
-        if not logger.isEnabledFor(level):
-            continue
-        logger.log(
-            level,
-            "%s %s -> %s in %d ms (attempt %d, idempotency key %s)",
-            method,
-            path,
-            status if status is not None else (failure or "no answer"),
-            elapsed_ms,
-            attempt,
-            key or "-",
-        )
