@@ -184,8 +184,6 @@ function runCore(opts) {
       baseUrl: "http://127.0.0.1:9",
       binding: "js",
       bindingVersion: "0.0.0",
-      naming: "camel",
-      floatAmounts: true,
     }),
   );
   const encoder = new TextEncoder();
@@ -213,6 +211,10 @@ function runCore(opts) {
   // Random bytes as the SDK draws them: a 4 KiB pool, 32 bytes per call.
   const pool = new Uint8Array(4096);
   let poolAt = pool.length;
+  // The SDK's own step decoder (the built layer's driver), so the text crossing is measured
+  // with the JS work that reads it.
+  const { parseStep } = require(join(pkgDir, "cjs", "driver.js"));
+  const text = opts.crossing !== "objects";
   const one = (index, body) => {
     if (poolAt + 32 > pool.length) {
       webcrypto.getRandomValues(pool);
@@ -221,14 +223,22 @@ function runCore(opts) {
     const entropy = pool.subarray(poolAt, (poolAt += 32));
     const params = JSON.stringify({ amount: AMOUNT, externalReference: `core-${index}`, description: DESCRIPTION, payee: PAYEE });
     const op = new core.WasmOperation(session, "cashOut.create", params, entropy, now);
-    let step = op.poll(now);
-    if (step.purpose === "token") {
-      op.handleResponse(200, jsonHeaderText, token, now);
-      step = op.poll(now);
+    let done;
+    if (text) {
+      let step = parseStep(op.next(now));
+      if (step.purpose === "token") step = parseStep(op.respond(200, jsonHeaderText, token, now));
+      if (step.type !== "send" || step.body.length === 0) throw new Error(`expected a send, got ${step.type}`);
+      done = parseStep(op.respond(202, replyHeaderText, body, now));
+    } else {
+      let step = op.poll(now);
+      if (step.purpose === "token") {
+        op.handleResponse(200, jsonHeaderText, token, now);
+        step = op.poll(now);
+      }
+      if (step.type !== "send" || step.body.length === 0) throw new Error(`expected a send, got ${step.type}`);
+      op.handleResponse(202, replyHeaderText, body, now);
+      done = op.poll(now);
     }
-    if (step.type !== "send" || step.body.length === 0) throw new Error(`expected a send, got ${step.type}`);
-    op.handleResponse(202, replyHeaderText, body, now);
-    const done = op.poll(now);
     if (!done.ok) throw new Error(done.json);
     op.free();
     return done;
@@ -247,6 +257,7 @@ function runCore(opts) {
   session.free();
   return {
     calls,
+    crossing: text ? "text" : "objects",
     wall_us_per_call: Number((wallUs / calls).toFixed(2)),
     cpu_us_per_call: Number(((used.user + used.system) / calls).toFixed(2)),
   };
@@ -261,6 +272,7 @@ const { values: opts, positionals } = parseArgs({
     warmup: { type: "string" },
     runs: { type: "string", default: "3" },
     repeat: { type: "string", default: "21" },
+    crossing: { type: "string", default: "text" },
   },
 });
 const scenario = positionals[0];

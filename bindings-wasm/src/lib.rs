@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use connectpsp_core::Error;
+use connectpsp_core::{Error, ErrorKind};
 use connectpsp_core::bridge::{self, Codec};
 use connectpsp_core::config::{Config, Naming};
 use connectpsp_core::facts::{self, Fact};
@@ -271,6 +271,27 @@ impl WasmOperation {
         value.unwrap_or(JsValue::NULL)
     }
 
+    /// The next step as one string (see [`step_text`]): what the JS loop calls after a sleep
+    /// or a token wait, and once after the constructor.
+    pub fn next(&mut self, now_ms: f64) -> String {
+        let step = self
+            .operation
+            .poll(&mut self.session.borrow_mut(), ms(now_ms));
+        step_text(step)
+    }
+
+    /// `handleResponse` then `next`, in one crossing.
+    pub fn respond(&mut self, status: u16, headers: &str, body: &[u8], now_ms: f64) -> String {
+        self.handle_response(status, headers, body, now_ms);
+        self.next(now_ms)
+    }
+
+    /// `handleFailure` then `next`, in one crossing.
+    pub fn fail(&mut self, kind: &str, request_sent: bool, message: &str, now_ms: f64) -> String {
+        self.handle_failure(kind, request_sent, message, now_ms);
+        self.next(now_ms)
+    }
+
     /// The answer to the last `send`: headers as one string, `name\nvalue\nname\nvalue…`
     /// (one crossing instead of one per string; HTTP header names and values hold no newline).
     #[wasm_bindgen(js_name = handleResponse)]
@@ -308,6 +329,76 @@ impl Drop for WasmOperation {
             self.operation.release(&mut session);
         }
     }
+}
+
+/// A step as one line-separated string, decoded by `parseStep` in ts/driver.ts:
+///
+/// - `send\n{purpose}\n{timeoutMs}\n{method}\n{url}\n{header count}\n{name}\n{value}…\n{body}`
+/// - `sleep\n{ms}`, `awaitToken\n{ms}`
+/// - `ok\n{status}\n{attempts}\n{replayed 0|1}\n{pending 0|1}\n{=requestId or empty}\n{=key or empty}\n{reply JSON}`
+///   (amounts as decimal strings)
+/// - `error\n{the bridge's error JSON}`
+///
+/// Header names and values hold no newline (HTTP forbids it and undici refuses one), and the
+/// body and the JSON come last, so whatever they hold is read back whole. One string is one
+/// decode in JS instead of one per header, field and value.
+fn step_text(step: Step) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    // Writing into a String cannot fail.
+    match step {
+        Step::Send(request) => {
+            let Ok(body) = String::from_utf8(request.body) else {
+                // The core writes every body with serde_json: UTF-8 by construction.
+                let error = Error::new(ErrorKind::Decode, "internal SDK error: the request body is not UTF-8");
+                return format!("error\n{}", bridge::error_to_json(&error, Codec::JS));
+            };
+            out.reserve(128 + request.url.len() + body.len() + request.headers.len() * 48);
+            let _ = write!(
+                out,
+                "send\n{}\n{}\n{}\n{}\n{}",
+                purpose_name(request.purpose),
+                request.timeout_ms,
+                request.method.as_str(),
+                request.url,
+                request.headers.len()
+            );
+            for (name, value) in &request.headers {
+                let _ = write!(out, "\n{name}\n{value}");
+            }
+            out.push('\n');
+            out.push_str(&body);
+        }
+        Step::Sleep { ms } => {
+            let _ = write!(out, "sleep\n{ms}");
+        }
+        Step::AwaitToken { max_wait_ms } => {
+            let _ = write!(out, "awaitToken\n{max_wait_ms}");
+        }
+        Step::Done(Ok(outcome)) => {
+            let data = with_amounts_as_strings(|| serde_json::to_string(&outcome.reply));
+            let Ok(data) = data else {
+                let error = Error::new(ErrorKind::Decode, "internal SDK error: the reply could not be serialised");
+                return format!("error\n{}", bridge::error_to_json(&error, Codec::JS));
+            };
+            let optional = |value: Option<&str>| value.map_or(String::new(), |v| format!("={v}"));
+            let _ = write!(
+                out,
+                "ok\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
+                outcome.status,
+                outcome.attempts,
+                u8::from(outcome.replayed),
+                u8::from(outcome.reply.is_pending()),
+                optional(outcome.request_id.as_deref()),
+                optional(outcome.idempotency_key.as_deref()),
+                data
+            );
+        }
+        Step::Done(Err(error)) => {
+            let _ = write!(out, "error\n{}", bridge::error_to_json(&error, Codec::JS));
+        }
+    }
+    out
 }
 
 /// The shapes `poll` hands to JS (see `CoreStep` in ts/runtime.ts).
