@@ -165,10 +165,10 @@ function runLoad(opts) {
 }
 
 // The wasm core's own work per payout, no network: params to JSON, new operation (parse,
-// validate, serialise, key), poll (build and sign the request, the step object crossing into JS),
-// handleResponse (the answer crossing into wasm, parsed and typed), poll (the outcome crossing
-// back as objects), free: exactly the calls the SDK's driver makes. The token exchange happens
-// once, before the measurement.
+// validate, serialise, key), next (build and sign the request; the step's text crossing into JS,
+// read by parseStep), respond (the answer crossing into wasm, parsed and typed, and the outcome's
+// text crossing back, its JSON parsed), free: exactly the calls the SDK's driver makes. The
+// token exchange happens once, before the measurement.
 function runCore(opts) {
   const calls = Number(opts.calls ?? 20000);
   const require = createRequire(import.meta.url);
@@ -211,10 +211,9 @@ function runCore(opts) {
   // Random bytes as the SDK draws them: a 4 KiB pool, 32 bytes per call.
   const pool = new Uint8Array(4096);
   let poolAt = pool.length;
-  // The SDK's own step decoder (the built layer's driver), so the text crossing is measured
-  // with the JS work that reads it.
+  // The SDK's own step decoder (the built layer's driver): the text crossing is measured with
+  // the JS work that reads it.
   const { parseStep } = require(join(pkgDir, "cjs", "driver.js"));
-  const text = opts.crossing !== "objects";
   const one = (index, body) => {
     if (poolAt + 32 > pool.length) {
       webcrypto.getRandomValues(pool);
@@ -223,22 +222,10 @@ function runCore(opts) {
     const entropy = pool.subarray(poolAt, (poolAt += 32));
     const params = JSON.stringify({ amount: AMOUNT, externalReference: `core-${index}`, description: DESCRIPTION, payee: PAYEE });
     const op = new core.WasmOperation(session, "cashOut.create", params, entropy, now);
-    let done;
-    if (text) {
-      let step = parseStep(op.next(now));
-      if (step.purpose === "token") step = parseStep(op.respond(200, jsonHeaderText, token, now));
-      if (step.type !== "send" || step.body.length === 0) throw new Error(`expected a send, got ${step.type}`);
-      done = parseStep(op.respond(202, replyHeaderText, body, now));
-    } else {
-      let step = op.poll(now);
-      if (step.purpose === "token") {
-        op.handleResponse(200, jsonHeaderText, token, now);
-        step = op.poll(now);
-      }
-      if (step.type !== "send" || step.body.length === 0) throw new Error(`expected a send, got ${step.type}`);
-      op.handleResponse(202, replyHeaderText, body, now);
-      done = op.poll(now);
-    }
+    let step = parseStep(op.next(now));
+    if (step.purpose === "token") step = parseStep(op.respond(200, jsonHeaderText, token, now, false));
+    if (step.type !== "send" || step.body.length === 0) throw new Error(`expected a send, got ${step.type}`);
+    const done = parseStep(op.respond(202, replyHeaderText, body, now, false));
     if (!done.ok) throw new Error(done.json);
     op.free();
     return done;
@@ -257,7 +244,6 @@ function runCore(opts) {
   session.free();
   return {
     calls,
-    crossing: text ? "text" : "objects",
     wall_us_per_call: Number((wallUs / calls).toFixed(2)),
     cpu_us_per_call: Number(((used.user + used.system) / calls).toFixed(2)),
   };
@@ -272,7 +258,6 @@ const { values: opts, positionals } = parseArgs({
     warmup: { type: "string" },
     runs: { type: "string", default: "3" },
     repeat: { type: "string", default: "21" },
-    crossing: { type: "string", default: "text" },
   },
 });
 const scenario = positionals[0];

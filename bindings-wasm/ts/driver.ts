@@ -169,7 +169,7 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
               const handed = op;
               op = undefined;
               void pending.then((late) => {
-                report(handed, late);
+                report(handed, late, false);
                 ctx.tokenSignal.notify();
                 handed.free();
               });
@@ -182,10 +182,11 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
           }
           if (result.ok) lastBody = result.body;
           const sent = step;
-          step = report(op, result);
+          const reporting = watched || ctx.logLines;
+          step = report(op, result, reporting);
           if (sent.purpose === "token") ctx.tokenSignal.notify();
-          if (watched || ctx.logLines) {
-            const attempt = op.lastAttempt();
+          if (reporting) {
+            const attempt = op.answeredAttempt();
             if (ctx.logLines) logAttempt(ctx.logger!, sent, result, attempt);
             if (watched) ctx.hooks.response(method, callId, attempt);
           }
@@ -234,11 +235,11 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
 }
 
 /** Hands the attempt's result to the core; returns the step that follows. */
-function report(op: CoreOperation, result: AttemptResult): CoreStep {
+function report(op: CoreOperation, result: AttemptResult, keepReport: boolean): CoreStep {
   const now = monotonicNow();
   const text = result.ok
-    ? op.respond(result.status, result.headers, result.body, now)
-    : op.fail(result.kind === "cancelled" ? "io" : result.kind, result.requestSent, result.message, now);
+    ? op.respond(result.status, result.headers, result.body, now, keepReport)
+    : op.fail(result.kind === "cancelled" ? "io" : result.kind, result.requestSent, result.message, now, keepReport);
   return parseStep(text);
 }
 

@@ -54,14 +54,18 @@ export interface CoreOperation {
   readonly idempotencyKey: string | undefined;
   /** Abandoning the call now leaves its outcome unknown (an attempt may have been applied). */
   readonly outcomeUnknownIfAbandoned: boolean;
-  /** The core's report of the last HTTP attempt (null before the first). */
+  /** The core's report of the last HTTP attempt (null before the first): after a send step,
+   * that attempt in flight. */
   lastAttempt(): CoreAttempt | null;
   /** The next step, as text (`parseStep` in driver.ts reads it). */
   next(nowMs: number): string;
-  /** The answer to the last send, then the next step. `headers`: `name\nvalue\nname\nvalue…`. */
-  respond(status: number, headers: string, body: Uint8Array, nowMs: number): string;
+  /** The answer to the last send, then the next step. `headers`: `name\nvalue\nname\nvalue…`;
+   * `keepReport`: keep the answered attempt's report for `answeredAttempt()`. */
+  respond(status: number, headers: string, body: Uint8Array, nowMs: number, keepReport: boolean): string;
   /** The last send got no answer, then the next step. */
-  fail(kind: "connect" | "timeout" | "io", requestSent: boolean, message: string, nowMs: number): string;
+  fail(kind: "connect" | "timeout" | "io", requestSent: boolean, message: string, nowMs: number, keepReport: boolean): string;
+  /** The report of the attempt the last respond/fail (with keepReport) answered, or null. */
+  answeredAttempt(): CoreAttempt | null;
   free(): void;
 }
 
