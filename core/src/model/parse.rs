@@ -101,11 +101,6 @@ pub fn parse_response_value<T: DeserializeOwned>(value: &Value) -> Result<T, Err
 pub(crate) fn deserialize_at_path<T: DeserializeOwned>(
     value: &Value,
 ) -> Result<T, (String, String)> {
-    // The plain deserialiser first: path tracking wraps every value it visits, and is only
-    // needed to name the field once something failed (the same input fails the same way).
-    if let Ok(parsed) = T::deserialize(value) {
-        return Ok(parsed);
-    }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let mut path = path_text(error.path());
         let message = strip_position(&error.inner().to_string());
