@@ -326,6 +326,18 @@ fn step_text(step: Step) -> String {
                     "internal SDK error: the request body is not UTF-8",
                 ));
             };
+            // The core refuses line breaks in every header input (credentials, tokens, keys);
+            // should one slip through, refuse to send rather than frame the step wrongly.
+            if request
+                .headers
+                .iter()
+                .any(|(n, v)| n.contains(['\n', '\r']) || v.contains(['\n', '\r']))
+            {
+                return error(&Error::new(
+                    ErrorKind::Decode,
+                    "internal SDK error: a request header holds a line break",
+                ));
+            }
             let headers: usize = request
                 .headers
                 .iter()
