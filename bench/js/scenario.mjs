@@ -165,10 +165,10 @@ function runLoad(opts) {
 }
 
 // The wasm core's own work per payout, no network: params to JSON, new operation (parse,
-// validate, serialise, key), poll (build and sign the request, the step object crossing into JS),
-// handleResponse (the answer crossing into wasm, parsed and typed), poll (the outcome crossing
-// back as objects), free: exactly the calls the SDK's driver makes. The token exchange happens
-// once, before the measurement.
+// validate, serialise, key), next (build and sign the request; the step's text crossing into JS,
+// read by parseStep), respond (the answer crossing into wasm, parsed and typed, and the outcome's
+// text crossing back, its JSON parsed), free: exactly the calls the SDK's driver makes. The
+// token exchange happens once, before the measurement.
 function runCore(opts) {
   const calls = Number(opts.calls ?? 20000);
   const require = createRequire(import.meta.url);
@@ -184,8 +184,6 @@ function runCore(opts) {
       baseUrl: "http://127.0.0.1:9",
       binding: "js",
       bindingVersion: "0.0.0",
-      naming: "camel",
-      floatAmounts: true,
     }),
   );
   const encoder = new TextEncoder();
@@ -213,6 +211,9 @@ function runCore(opts) {
   // Random bytes as the SDK draws them: a 4 KiB pool, 32 bytes per call.
   const pool = new Uint8Array(4096);
   let poolAt = pool.length;
+  // The SDK's own step decoder (the built layer's driver): the text crossing is measured with
+  // the JS work that reads it.
+  const { parseStep } = require(join(pkgDir, "cjs", "driver.js"));
   const one = (index, body) => {
     if (poolAt + 32 > pool.length) {
       webcrypto.getRandomValues(pool);
@@ -221,14 +222,10 @@ function runCore(opts) {
     const entropy = pool.subarray(poolAt, (poolAt += 32));
     const params = JSON.stringify({ amount: AMOUNT, externalReference: `core-${index}`, description: DESCRIPTION, payee: PAYEE });
     const op = new core.WasmOperation(session, "cashOut.create", params, entropy, now);
-    let step = op.poll(now);
-    if (step.purpose === "token") {
-      op.handleResponse(200, jsonHeaderText, token, now);
-      step = op.poll(now);
-    }
+    let step = parseStep(op.next(now));
+    if (step.purpose === "token") step = parseStep(op.respond(200, jsonHeaderText, token, now, false));
     if (step.type !== "send" || step.body.length === 0) throw new Error(`expected a send, got ${step.type}`);
-    op.handleResponse(202, replyHeaderText, body, now);
-    const done = op.poll(now);
+    const done = parseStep(op.respond(202, replyHeaderText, body, now, false));
     if (!done.ok) throw new Error(done.json);
     op.free();
     return done;

@@ -2,25 +2,28 @@
 //!
 //! Two small classes over the core's driver and a few free functions over `bridge`; the JS layer
 //! (bindings-wasm/ts) performs the I/O the core asks for (undici on Node, `fetch` elsewhere).
-//! Everything crosses the boundary as strings, bytes and plain objects (steps and outcomes built
-//! by serde-wasm-bindgen). A failing export throws the core's `error_to_json` text (a string),
-//! which the JS layer turns into the matching Error subclass.
+//! Each step of an operation crosses as one string (`step_text`; the reply inside it as JSON
+//! text), measured faster than serde-wasm-bindgen objects (bench/README.md, "The wasm
+//! crossing"); the attempt report and the facts cross as objects. A failing export throws the
+//! core's `error_to_json` text (a string), which the JS layer turns into the matching Error
+//! subclass.
 //!
 //! Sharing: `Rc<RefCell<Session>>`. JS is single-threaded and every borrow below ends before the
 //! export returns (the awaits are all on the JS side), so a borrow can never be held across I/O.
 #![forbid(unsafe_code)]
 
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::rc::Rc;
 
-use connectpsp_core::Error;
 use connectpsp_core::bridge::{self, Codec};
 use connectpsp_core::config::{Config, Naming};
 use connectpsp_core::facts::{self, Fact};
 use connectpsp_core::http::{FailureKind, HttpResponse, Purpose, TransportFailure};
 use connectpsp_core::money::with_amounts_as_strings;
-use connectpsp_core::operation::{CallOptions, Operation, Reply, Session, Step};
+use connectpsp_core::operation::{AttemptReport, CallOptions, Operation, Session, Step};
 use connectpsp_core::webhook::Freshness;
+use connectpsp_core::{Error, ErrorKind};
 use js_sys::{Array, Object, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -193,6 +196,8 @@ impl WasmSession {
 pub struct WasmOperation {
     operation: Operation,
     session: Rc<RefCell<Session>>,
+    /// See `answeredAttempt`.
+    answered: Option<AttemptReport>,
 }
 
 #[wasm_bindgen]
@@ -227,6 +232,7 @@ impl WasmOperation {
         Ok(WasmOperation {
             operation,
             session: Rc::clone(&session.session),
+            answered: None,
         })
     }
 
@@ -244,107 +250,77 @@ impl WasmOperation {
         self.operation.outcome_unknown_if_abandoned()
     }
 
-    /// The core's report of the last HTTP attempt (for events and the log line), or null:
-    /// `{purpose, attempt, method, pathTemplate, idempotencyKey, status, requestId, failure,
-    /// elapsedMs, inFlight, willRetry, outcomeUnknown}`. No body, header value or secret.
+    /// The core's report of the last HTTP attempt, or null: `{purpose, attempt, method,
+    /// pathTemplate, idempotencyKey, status, requestId, failure, elapsedMs, inFlight,
+    /// willRetry, outcomeUnknown}`. No body, header value or secret. Read after `next` returned
+    /// a send, it is that attempt in flight (the "request" event).
     #[wasm_bindgen(js_name = lastAttempt)]
     pub fn last_attempt(&self) -> JsValue {
-        let Some(report) = self.operation.last_attempt() else {
-            return JsValue::NULL;
-        };
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        Attempt {
-            purpose: purpose_name(report.purpose),
-            attempt: report.attempt,
-            method: report.method.as_str(),
-            path_template: report.path_template,
-            idempotency_key: report.idempotency_key.as_deref(),
-            status: report.status,
-            request_id: report.request_id.as_deref(),
-            failure: report.failure.map(|kind| match kind {
-                FailureKind::Connect => "connect",
-                FailureKind::Timeout => "timeout",
-                FailureKind::Io => "io",
-            }),
-            elapsed_ms: report.elapsed_ms,
-            in_flight: report.in_flight,
-            will_retry: report.will_retry,
-            outcome_unknown: report.outcome_unknown,
-        }
-        .serialize(&serializer)
-        .unwrap_or(JsValue::NULL)
+        attempt_value(self.operation.last_attempt())
     }
 
-    /// The next step, built by serde-wasm-bindgen: `{type: "send", method, url, headers:
-    /// [name, value, …], body, timeoutMs, purpose}`, `{type: "sleep", ms}`,
-    /// `{type: "awaitToken", ms}`, `{type: "done", ok: true, data, status, requestId,
-    /// idempotencyKey, attempts, replayed, raw}` (amounts as decimal strings) or
-    /// `{type: "done", ok: false, json}` (the error as the bridge writes it: errors are rare, and
-    /// JSON text keeps one error shape for both bindings). Measured against the whole step as
-    /// text (`bench/js/scenario.mjs core`, bench/README.md): no slower, and no JSON.parse in JS.
-    pub fn poll(&mut self, now_ms: f64) -> JsValue {
+    /// The report of the attempt the last `respond` / `fail` with `keep_report` answered, as
+    /// it stood before the next poll (which may already have started another attempt): the
+    /// "response" event and the log line. Null without `keep_report`.
+    #[wasm_bindgen(js_name = answeredAttempt)]
+    pub fn answered_attempt(&self) -> JsValue {
+        attempt_value(self.answered.as_ref())
+    }
+
+    /// The next step as one string (see [`step_text`]): what the JS loop calls after a sleep
+    /// or a token wait, and once after the constructor.
+    pub fn next(&mut self, now_ms: f64) -> String {
         let step = self
             .operation
             .poll(&mut self.session.borrow_mut(), ms(now_ms));
-        // JSON-compatible (null for None, objects for maps), but bytes as a Uint8Array.
-        let serializer =
-            serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false);
-        let value = match step {
-            Step::Send(request) => SendStep {
-                r#type: "send",
-                method: request.method.as_str(),
-                url: &request.url,
-                headers: request
-                    .headers
-                    .iter()
-                    .flat_map(|(name, value)| [name.as_str(), value.as_str()])
-                    .collect(),
-                body: &request.body,
-                timeout_ms: request.timeout_ms,
-                purpose: purpose_name(request.purpose),
-            }
-            .serialize(&serializer),
-            Step::Sleep { ms } => Wait {
-                r#type: "sleep",
-                ms,
-            }
-            .serialize(&serializer),
-            Step::AwaitToken { max_wait_ms } => Wait {
-                r#type: "awaitToken",
-                ms: max_wait_ms,
-            }
-            .serialize(&serializer),
-            Step::Done(Ok(outcome)) => with_amounts_as_strings(|| {
-                DoneOk {
-                    r#type: "done",
-                    ok: true,
-                    data: &outcome.reply,
-                    status: outcome.status,
-                    request_id: outcome.request_id.as_deref(),
-                    idempotency_key: outcome.idempotency_key.as_deref(),
-                    attempts: outcome.attempts,
-                    replayed: outcome.replayed,
-                    pending: outcome.reply.is_pending(),
-                    raw: &outcome.raw,
-                }
-                .serialize(&serializer)
-            }),
-            Step::Done(Err(error)) => DoneErr {
-                r#type: "done",
-                ok: false,
-                json: bridge::error_to_json(&error, Codec::JS),
-            }
-            .serialize(&serializer),
+        step_text(step)
+    }
+
+    /// The answer to the last `send`, then the next step: one crossing. `headers`:
+    /// `name\nvalue\nname\nvalue…` (one string instead of one per header).
+    /// `keep_report`: keep this attempt's report for `answeredAttempt` (events or log lines).
+    pub fn respond(
+        &mut self,
+        status: u16,
+        headers: &str,
+        body: &[u8],
+        now_ms: f64,
+        keep_report: bool,
+    ) -> String {
+        self.handle_response(status, headers, body, now_ms);
+        self.keep_report(keep_report);
+        self.next(now_ms)
+    }
+
+    /// The last `send` got no answer, then the next step: one crossing. `kind`: "connect"
+    /// (nothing left the machine), "timeout" or "io".
+    pub fn fail(
+        &mut self,
+        kind: &str,
+        request_sent: bool,
+        message: &str,
+        now_ms: f64,
+        keep_report: bool,
+    ) -> String {
+        self.handle_failure(kind, request_sent, message, now_ms);
+        self.keep_report(keep_report);
+        self.next(now_ms)
+    }
+}
+
+// Not exported: `respond` and `fail` fold them with the next poll.
+impl WasmOperation {
+    fn keep_report(&mut self, keep: bool) {
+        self.answered = if keep {
+            self.operation.last_attempt().cloned()
+        } else {
+            None
         };
-        // Serialising plain structs of strings and numbers into JS values cannot fail; should
-        // it ever, the JS loop reports an internal error instead of sending anything.
-        value.unwrap_or(JsValue::NULL)
     }
 
     /// The answer to the last `send`: headers as one string, `name\nvalue\nname\nvalue…`
     /// (one crossing instead of one per string; HTTP header names and values hold no newline).
-    #[wasm_bindgen(js_name = handleResponse)]
-    pub fn handle_response(&mut self, status: u16, headers: &str, body: &[u8], now_ms: f64) {
+    fn handle_response(&mut self, status: u16, headers: &str, body: &[u8], now_ms: f64) {
         let mut pairs = Vec::with_capacity(8);
         let mut iter = headers.split('\n');
         while let (Some(name), Some(value)) = (iter.next(), iter.next()) {
@@ -357,8 +333,7 @@ impl WasmOperation {
 
     /// The last `send` got no answer. `kind`: "connect" (nothing left the machine), "timeout"
     /// or "io"; an unknown kind counts as "io", the cautious reading.
-    #[wasm_bindgen(js_name = handleFailure)]
-    pub fn handle_failure(&mut self, kind: &str, request_sent: bool, message: &str, now_ms: f64) {
+    fn handle_failure(&mut self, kind: &str, request_sent: bool, message: &str, now_ms: f64) {
         let kind = match kind {
             "connect" => FailureKind::Connect,
             "timeout" => FailureKind::Timeout,
@@ -380,48 +355,108 @@ impl Drop for WasmOperation {
     }
 }
 
-/// The shapes `poll` hands to JS (see `CoreStep` in ts/runtime.ts).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SendStep<'a> {
-    r#type: &'static str,
-    method: &'static str,
-    url: &'a str,
-    /// Flattened pairs: name, value, name, value…
-    headers: Vec<&'a str>,
-    #[serde(serialize_with = "as_uint8_array")]
-    body: &'a [u8],
-    timeout_ms: u64,
-    purpose: &'static str,
-}
-
-#[derive(Serialize)]
-struct Wait {
-    r#type: &'static str,
-    ms: u64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DoneOk<'a> {
-    r#type: &'static str,
-    ok: bool,
-    data: &'a Reply,
-    status: u16,
-    request_id: Option<&'a str>,
-    idempotency_key: Option<&'a str>,
-    attempts: u32,
-    replayed: bool,
-    /// A settle wait keeps polling this resource (the core's pending rule).
-    pending: bool,
-    raw: &'a str,
-}
-
-#[derive(Serialize)]
-struct DoneErr {
-    r#type: &'static str,
-    ok: bool,
-    json: String,
+/// A step as one line-separated string, decoded by `parseStep` in ts/driver.ts:
+///
+/// - `send\n{purpose}\n{timeoutMs}\n{method}\n{url}\n{header count}\n{name}\n{value}…\n{body}`
+/// - `sleep\n{ms}`, `awaitToken\n{ms}`
+/// - `ok\n{status}\n{attempts}\n{replayed 0|1}\n{pending 0|1}\n{=requestId or empty}\n{=key or empty}\n{reply JSON}`
+///   (amounts as decimal strings)
+/// - `error\n{the bridge's error JSON}`
+///
+/// Header names and values hold no newline (HTTP forbids it and undici refuses one), and the
+/// body and the JSON come last, so whatever they hold is read back whole. One string is one
+/// decode in JS instead of one per header, field and value.
+fn step_text(step: Step) -> String {
+    fn line(out: &mut String, text: &str) {
+        out.push('\n');
+        out.push_str(text);
+    }
+    fn number(out: &mut String, n: u64) {
+        // Writing into a String cannot fail.
+        let _ = write!(out, "\n{n}");
+    }
+    fn optional(out: &mut String, value: Option<&str>) {
+        out.push('\n');
+        if let Some(value) = value {
+            out.push('=');
+            out.push_str(value);
+        }
+    }
+    fn error(error: &Error) -> String {
+        let mut out = String::from("error\n");
+        out.push_str(&bridge::error_to_json(error, Codec::JS));
+        out
+    }
+    match step {
+        Step::Send(request) => {
+            let Ok(body) = String::from_utf8(request.body) else {
+                // The core writes every body with serde_json: UTF-8 by construction.
+                return error(&Error::new(
+                    ErrorKind::Decode,
+                    "internal SDK error: the request body is not UTF-8",
+                ));
+            };
+            // The core refuses line breaks in every header input (credentials, tokens, keys);
+            // should one slip through, refuse to send rather than frame the step wrongly.
+            if request
+                .headers
+                .iter()
+                .any(|(n, v)| n.contains(['\n', '\r']) || v.contains(['\n', '\r']))
+            {
+                return error(&Error::new(
+                    ErrorKind::Decode,
+                    "internal SDK error: a request header holds a line break",
+                ));
+            }
+            let headers: usize = request
+                .headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len() + 2)
+                .sum();
+            let mut out = String::with_capacity(40 + request.url.len() + headers + body.len());
+            out.push_str("send");
+            line(&mut out, purpose_name(request.purpose));
+            number(&mut out, request.timeout_ms);
+            line(&mut out, request.method.as_str());
+            line(&mut out, &request.url);
+            number(&mut out, request.headers.len() as u64);
+            for (name, value) in &request.headers {
+                line(&mut out, name);
+                line(&mut out, value);
+            }
+            line(&mut out, &body);
+            out
+        }
+        Step::Sleep { ms } => {
+            let mut out = String::from("sleep");
+            number(&mut out, ms);
+            out
+        }
+        Step::AwaitToken { max_wait_ms } => {
+            let mut out = String::from("awaitToken");
+            number(&mut out, max_wait_ms);
+            out
+        }
+        Step::Done(Ok(outcome)) => {
+            let Ok(data) = with_amounts_as_strings(|| serde_json::to_string(&outcome.reply)) else {
+                return error(&Error::new(
+                    ErrorKind::Decode,
+                    "internal SDK error: the reply could not be serialised",
+                ));
+            };
+            let mut out = String::with_capacity(96 + data.len());
+            out.push_str("ok");
+            number(&mut out, u64::from(outcome.status));
+            number(&mut out, u64::from(outcome.attempts));
+            line(&mut out, if outcome.replayed { "1" } else { "0" });
+            line(&mut out, if outcome.reply.is_pending() { "1" } else { "0" });
+            optional(&mut out, outcome.request_id.as_deref());
+            optional(&mut out, outcome.idempotency_key.as_deref());
+            line(&mut out, &data);
+            out
+        }
+        Step::Done(Err(e)) => error(&e),
+    }
 }
 
 #[derive(Serialize)]
@@ -439,6 +474,34 @@ struct Attempt<'a> {
     in_flight: bool,
     will_retry: bool,
     outcome_unknown: bool,
+}
+
+/// An attempt report as a plain object (serde-wasm-bindgen), or null.
+fn attempt_value(report: Option<&AttemptReport>) -> JsValue {
+    let Some(report) = report else {
+        return JsValue::NULL;
+    };
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    Attempt {
+        purpose: purpose_name(report.purpose),
+        attempt: report.attempt,
+        method: report.method.as_str(),
+        path_template: report.path_template,
+        idempotency_key: report.idempotency_key.as_deref(),
+        status: report.status,
+        request_id: report.request_id.as_deref(),
+        failure: report.failure.map(|kind| match kind {
+            FailureKind::Connect => "connect",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Io => "io",
+        }),
+        elapsed_ms: report.elapsed_ms,
+        in_flight: report.in_flight,
+        will_retry: report.will_retry,
+        outcome_unknown: report.outcome_unknown,
+    }
+    .serialize(&serializer)
+    .unwrap_or(JsValue::NULL)
 }
 
 fn purpose_name(purpose: Purpose) -> &'static str {
@@ -460,12 +523,6 @@ fn whole(field: &str, value: Option<f64>) -> Result<Option<u64>, JsValue> {
             "must be a whole number of milliseconds (or of retries)",
         ))),
     }
-}
-
-/// serde-wasm-bindgen writes bytes as a Uint8Array (a `&[u8]` field alone would be an array
-/// of numbers).
-fn as_uint8_array<S: serde::Serializer>(bytes: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_bytes(bytes)
 }
 
 /// Verifies a webhook body against its X-Connect-Signature and returns the event JSON.

@@ -52,7 +52,7 @@ async function localServer(handler, onConnection) {
   const server = createServer(handler);
   if (onConnection) server.on("connection", onConnection);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+  return { url: `http://127.0.0.1:${server.address().port}`, close: (done) => server.close(done) };
 }
 
 const TOKEN_BODY = JSON.stringify({ accessToken: "t.t.t", tokenType: "Bearer", expiresIn: 3600, issuedAt: "2026-01-01T00:00:00Z" });
@@ -113,6 +113,12 @@ describe("the Node transport", () => {
         return res.end();
       }
       if (req.url === "/cash-out/slow") return setTimeout(() => res.end("{}"), 1500);
+      if (req.url === "/cash-out/stall") {
+        // The answer begins, then stalls mid-body: the attempt's timeout covers the body too.
+        res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+        res.on("error", () => {});
+        return res.write('{"transactionId":');
+      }
       res.writeHead(200, { "content-type": "application/json", "content-length": String(11 * 1024 * 1024) });
       res.on("error", () => {});
       res.write(Buffer.alloc(1024, 0x20));
@@ -124,6 +130,16 @@ describe("the Node transport", () => {
         await assert.rejects(() => client.cashOut.get("redirect"), (e) => e instanceof ConnectPSPError && e.status === 302, label);
         await assert.rejects(() => client.cashOut.get("huge"), (e) => e instanceof ConnectPSPError && !(e instanceof TimeoutError), label);
         await assert.rejects(() => client.cashOut.get("slow"), (e) => e instanceof TimeoutError, label);
+        const started = performance.now();
+        await assert.rejects(() => client.cashOut.get("stall"), (e) => e instanceof TimeoutError, label);
+        assert.ok(performance.now() - started < 1_500, `${label}: the stalled body took ${performance.now() - started} ms`);
+        const stalled = new AbortController();
+        setTimeout(() => stalled.abort(), 100);
+        await assert.rejects(
+          () => client.cashOut.get("stall", { signal: stalled.signal, timeoutMs: 5_000 }),
+          (e) => e instanceof AbortError && e.name === "AbortError",
+          label,
+        );
         await client.close();
       }
     } finally {
@@ -189,6 +205,41 @@ describe("not sent means the connect phase only", () => {
       }),
     );
     await assert.rejects(() => client.cashOut.create(payout("unreach-connect")), (e) => e instanceof ConnectionError && e.outcomeUnknown === false);
+  });
+
+  test("undici: a refused connection is not sent; the payout is not outcomeUnknown", async () => {
+    const sockets = new Set();
+    let posts = 0;
+    const server = await localServer(
+      (req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        if (req.url === "/auth/token") return res.end(TOKEN_BODY);
+        posts++;
+        res.end(JSON.stringify({ success: true, message: "ok" }));
+      },
+      (socket) => sockets.add(socket),
+    );
+    try {
+      const client = new ConnectPSP(sandbox.options({ baseUrl: server.url, maxRetries: 0, logger: null }));
+      // The token is fetched; then the server stops listening and drops its keep-alive
+      // sockets, so the payout needs a new connection and is refused.
+      await client.account.rebalance({ targetAmount: "0" });
+      posts = 0;
+      await new Promise((resolve) => {
+        server.close(resolve);
+        for (const socket of sockets) socket.destroy();
+      });
+      // Time for undici to see its idle sockets close (else the payout may go out on one).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await assert.rejects(
+        () => client.cashOut.create(payout("refused")),
+        (e) => e instanceof ConnectionError && e.outcomeUnknown === false && /could not connect/.test(e.message),
+      );
+      assert.equal(posts, 0);
+      await client.close();
+    } finally {
+      server.close();
+    }
   });
 
   test("undici: a keep-alive socket reset after the payout was read is outcomeUnknown", async () => {

@@ -6,7 +6,7 @@ import { withDisplay, withReplyDisplay } from "./generated/display.js";
 import { facts, runtime, type CoreSession } from "./runtime.js";
 import { drive, entropy, monotonicNow, TokenSignal, wake, type DriveOptions, type DriverContext } from "./driver.js";
 import { Hooks } from "./hooks.js";
-import type { Transport } from "./http.js";
+import { MAX_TIMER_MS, type Transport } from "./http.js";
 import { fetchTransport, type FetchFunction } from "./http-fetch.js";
 import type {
   Balance,
@@ -139,10 +139,9 @@ export class ConnectPSP {
     for (const [key, value] of Object.entries(options)) {
       if (!JS_ONLY_OPTIONS.has(key) && value !== undefined) config[key] = value;
     }
+    // The core picks the JS codec (camelCase, exact float amounts) from the binding's name.
     config.binding = "js";
     config.bindingVersion = VERSION;
-    config.naming = "camel";
-    config.floatAmounts = true;
     let session: CoreSession;
     try {
       session = new rt.core.WasmSession(JSON.stringify(config));
@@ -168,8 +167,8 @@ export class ConnectPSP {
       logLines: logger !== null && (typeof logger.debug === "function" || typeof logger.info === "function"),
       hooks: this.#hooks,
     };
-    const pendingOf = new WeakMap<object, boolean>();
-    const call = async <T>(method: string, params: object, options?: CallOptions): Promise<WithResponse<T>> => {
+    // `pending` (the core's rule) is read by the settle wait only.
+    const callPending = async <T>(method: string, params: object, options?: CallOptions): Promise<[WithResponse<T>, boolean]> => {
       if (this.#closed) {
         throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
       }
@@ -184,13 +183,14 @@ export class ConnectPSP {
       // Prints with personal data masked (toString, util.inspect), by the core's rule.
       const resource = withReplyDisplay(method, (data ?? {}) as T & object);
       Object.defineProperty(resource, "response", { value: response, enumerable: false });
-      pendingOf.set(resource, pending);
-      return resource as WithResponse<T>;
+      return [resource as WithResponse<T>, pending];
     };
+    const call = async <T>(method: string, params: object, options?: CallOptions): Promise<WithResponse<T>> =>
+      (await callPending<T>(method, params, options))[0];
     // The settle wait: the core says which states are pending and how long to wait between polls.
     const wait = async <T>(method: string, id: string, options?: WaitOptions): Promise<WithResponse<T>> => {
       const timeoutMs = options?.timeoutMs ?? 120_000;
-      if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs > 2 ** 31 - 1) {
+      if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs > MAX_TIMER_MS) {
         throw new ValidationError("timeoutMs: must be a number of milliseconds above 0 and at most 2^31 - 1", {
           kind: "validation",
           code: "VALIDATION_ERROR",
@@ -201,8 +201,8 @@ export class ConnectPSP {
       const endAt = monotonicNow() + timeoutMs;
       for (let poll = 0; ; poll++) {
         const remaining = Math.max(1, Math.floor(endAt - monotonicNow()));
-        const resource = await call<T>(method, { id }, { deadlineMs: remaining, ...(signal ? { signal } : {}) });
-        if (pendingOf.get(resource) !== true) return resource;
+        const [resource, pending] = await callPending<T>(method, { id }, { deadlineMs: remaining, ...(signal ? { signal } : {}) });
+        if (!pending) return resource;
         const delay = runtime().core.settleDelayMs(poll, entropy().subarray(0, 16));
         if (monotonicNow() + delay >= endAt) {
           const status = String((resource as { status?: unknown }).status ?? "unknown");

@@ -7,7 +7,7 @@
 import { AbortError, ConnectPSPError, errorFromCoreJson, toSdkError, ValidationError } from "./errors.js";
 import { timerMs, type AttemptResult, type SendStep, type Transport } from "./http.js";
 import type { Hooks } from "./hooks.js";
-import { runtime, type CoreAttempt, type CoreOperation, type CoreSession } from "./runtime.js";
+import { runtime, type CoreAttempt, type CoreOperation, type CoreSession, type CoreStep } from "./runtime.js";
 import type { Logger, ResponseInfo } from "./types.js";
 
 // A fixed epoch plus the monotonic clock: milliseconds that look like Date.now() (the core
@@ -151,8 +151,10 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
   const callId = watched ? ctx.hooks.nextCallId() : 0;
   try {
     if (signal?.aborted) abandon();
+    // The last answer's body, for `response.rawBody` (decoded only if it is read).
+    let lastBody: Uint8Array | undefined;
+    let step = parseStep(op.next(monotonicNow()));
     for (;;) {
-      const step = op.poll(monotonicNow());
       switch (step.type) {
         case "send": {
           if (watched) ctx.hooks.request(method, callId, op.lastAttempt());
@@ -167,7 +169,7 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
               const handed = op;
               op = undefined;
               void pending.then((late) => {
-                report(handed, late, monotonicNow());
+                report(handed, late, false);
                 ctx.tokenSignal.notify();
                 handed.free();
               });
@@ -178,35 +180,46 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
             result = await ctx.transport.send(step, signal);
             if (!result.ok && result.kind === "cancelled") abandon();
           }
-          report(op, result, monotonicNow());
-          if (step.purpose === "token") ctx.tokenSignal.notify();
-          if (watched || ctx.logLines) {
-            const attempt = op.lastAttempt();
-            if (ctx.logLines) logAttempt(ctx.logger!, step, result, attempt);
+          if (result.ok) lastBody = result.body;
+          const sent = step;
+          const reporting = watched || ctx.logLines;
+          step = report(op, result, reporting);
+          if (sent.purpose === "token") ctx.tokenSignal.notify();
+          if (reporting) {
+            const attempt = op.answeredAttempt();
+            if (ctx.logLines) logAttempt(ctx.logger!, sent, result, attempt);
             if (watched) ctx.hooks.response(method, callId, attempt);
           }
           break;
         }
         case "sleep":
           if (!(await wake(undefined, step.ms, signal))) abandon();
+          step = parseStep(op.next(monotonicNow()));
           break;
         case "awaitToken":
           if (!(await ctx.tokenSignal.wait(step.ms, signal))) abandon();
+          step = parseStep(op.next(monotonicNow()));
           break;
-        case "done":
+        case "done": {
           if (!step.ok) throw errorFromCoreJson(step.json);
+          const body = lastBody ?? new Uint8Array(0);
+          let rawBody: string | undefined;
           return {
             data: step.data,
             response: {
               status: step.status,
-              requestId: step.requestId ?? null,
-              idempotencyKey: step.idempotencyKey ?? null,
+              requestId: step.requestId,
+              idempotencyKey: step.idempotencyKey,
               attempts: step.attempts,
-              replayed: step.replayed === true,
-              rawBody: step.raw,
+              replayed: step.replayed,
+              // The core's `raw` is this very body as text: decoded here, when first read.
+              get rawBody(): string {
+                return (rawBody ??= utf8.decode(body));
+              },
             },
-            pending: step.pending === true,
+            pending: step.pending,
           };
+        }
         default:
           throw new ConnectPSPError("internal SDK error: unknown step from the core", { kind: "internal" });
       }
@@ -221,11 +234,59 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
   }
 }
 
-function report(op: CoreOperation, result: AttemptResult, now: number): void {
-  if (result.ok) {
-    op.handleResponse(result.status, result.headers.join("\n"), result.body, now);
-  } else {
-    op.handleFailure(result.kind === "cancelled" ? "io" : result.kind, result.requestSent, result.message, now);
+/** Hands the attempt's result to the core; returns the step that follows. */
+function report(op: CoreOperation, result: AttemptResult, keepReport: boolean): CoreStep {
+  const now = monotonicNow();
+  const text = result.ok
+    ? op.respond(result.status, result.headers, result.body, now, keepReport)
+    : op.fail(result.kind === "cancelled" ? "io" : result.kind, result.requestSent, result.message, now, keepReport);
+  return parseStep(text);
+}
+
+// Invalid UTF-8 becomes U+FFFD, as the core's `String::from_utf8_lossy` did.
+const utf8 = new TextDecoder();
+
+/**
+ * A step from the core's text (`step_text` in bindings-wasm/src/lib.rs): one string per step,
+ * one decode, instead of one crossing per field. Lines: the kind first; the body or the JSON
+ * last (so a newline inside either is kept).
+ */
+export function parseStep(text: string): CoreStep {
+  const parts = text.split("\n");
+  const rest = (from: number): string => (parts.length === from + 1 ? parts[from]! : parts.slice(from).join("\n"));
+  switch (parts[0]) {
+    case "send": {
+      const end = 6 + 2 * Number(parts[5]);
+      return {
+        type: "send",
+        purpose: parts[1] as "token" | "api",
+        timeoutMs: Number(parts[2]),
+        method: parts[3]!,
+        url: parts[4]!,
+        headers: parts.slice(6, end),
+        body: rest(end),
+      };
+    }
+    case "sleep":
+      return { type: "sleep", ms: Number(parts[1]) };
+    case "awaitToken":
+      return { type: "awaitToken", ms: Number(parts[1]) };
+    case "ok":
+      return {
+        type: "done",
+        ok: true,
+        status: Number(parts[1]),
+        attempts: Number(parts[2]),
+        replayed: parts[3] === "1",
+        pending: parts[4] === "1",
+        requestId: parts[5] === "" ? null : parts[5]!.slice(1),
+        idempotencyKey: parts[6] === "" ? null : parts[6]!.slice(1),
+        data: JSON.parse(rest(7)) as unknown,
+      };
+    case "error":
+      return { type: "done", ok: false, json: text.slice(6) };
+    default:
+      throw new ConnectPSPError("internal SDK error: unknown step from the core", { kind: "internal" });
   }
 }
 

@@ -2,10 +2,12 @@
 // passes in the options (which overrides the Node transport).
 
 import {
+  AttemptGuard,
   concat,
+  LOST_MID_BODY,
   maxResponseBytes,
   networkFailure,
-  timerMs,
+  tooLarge,
   type AttemptResult,
   type SendStep,
   type Transport,
@@ -27,23 +29,20 @@ interface StreamReader {
   cancel(reason?: unknown): Promise<void>;
 }
 
+const utf8 = new TextEncoder();
+
 export function fetchTransport(fetchFn: FetchFunction): Transport {
   return { send: (step, signal) => attempt(fetchFn, step, signal), close: async () => undefined };
 }
 
 async function attempt(fetchFn: FetchFunction, step: SendStep, callerSignal: AbortSignal | undefined): Promise<AttemptResult> {
+  // fetch takes only an AbortSignal: the guard's abort fires this controller.
   const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timerMs(step.timeoutMs));
-  const onCancel = (): void => controller.abort();
-  callerSignal?.addEventListener("abort", onCancel, { once: true });
-  const ended = (phase: string): AttemptResult =>
-    timedOut
-      ? { ok: false, kind: "timeout", requestSent: true, message: `${phase} within ${step.timeoutMs} ms` }
-      : { ok: false, kind: "cancelled", requestSent: true, message: "cancelled by the caller's AbortSignal" };
+  const guard = new AttemptGuard(step.timeoutMs, callerSignal, () => controller.abort());
+  if (guard.reason !== undefined) {
+    guard.dispose();
+    return guard.failure("not started");
+  }
   const headers: [string, string][] = [];
   for (let i = 0; i + 1 < step.headers.length; i += 2) headers.push([step.headers[i]!, step.headers[i + 1]!]);
   try {
@@ -52,13 +51,14 @@ async function attempt(fetchFn: FetchFunction, step: SendStep, callerSignal: Abo
       response = await fetchFn(step.url, {
         method: step.method,
         headers,
-        body: step.body.length > 0 ? step.body : undefined,
+        // Bytes, not the string: a string body would let a fetch add its own content type.
+        body: step.body.length > 0 ? utf8.encode(step.body) : undefined,
         // A redirect is never followed: the core turns any 3xx into an error.
         redirect: "manual",
         signal: controller.signal,
       });
     } catch (error) {
-      if (controller.signal.aborted) return ended("no answer");
+      if (guard.reason !== undefined) return guard.failure("no answer");
       return networkFailure(error);
     }
     try {
@@ -69,17 +69,14 @@ async function attempt(fetchFn: FetchFunction, step: SendStep, callerSignal: Abo
       // With redirect "manual", browsers hide the 3xx behind an opaque status 0.
       const status = response.type === "opaqueredirect" ? 302 : response.status;
       const body = await readCapped(response);
-      if (body === undefined) {
-        return { ok: false, kind: "io", requestSent: true, message: `response body larger than ${maxResponseBytes()} bytes` };
-      }
-      return { ok: true, status, headers: responseHeaders, body };
+      if (body === undefined) return tooLarge();
+      return { ok: true, status, headers: responseHeaders.join("\n"), body };
     } catch {
-      if (controller.signal.aborted) return ended("body not received");
-      return { ok: false, kind: "io", requestSent: true, message: "connection lost while reading the response" };
+      if (guard.reason !== undefined) return guard.failure("body not received");
+      return LOST_MID_BODY;
     }
   } finally {
-    clearTimeout(timer);
-    callerSignal?.removeEventListener("abort", onCancel);
+    guard.dispose();
   }
 }
 

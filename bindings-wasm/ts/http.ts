@@ -17,7 +17,13 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 export type SendStep = Extract<CoreStep, { type: "send" }>;
 
 export type AttemptResult =
-  | { ok: true; status: number; headers: string[]; body: Uint8Array }
+  | {
+      ok: true;
+      status: number;
+      /** `name\nvalue\nname\nvalue…`: how the core takes them (one string, one crossing). */
+      headers: string;
+      body: Uint8Array;
+    }
   | {
       ok: false;
       /** "cancelled": the caller's AbortSignal fired; the driver abandons the call. */
@@ -38,6 +44,77 @@ export interface Transport {
 export function timerMs(ms: number): number {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0;
 }
+
+/**
+ * What ends one attempt early: its step's timeout (covering connect, send and the whole body)
+ * or the caller's AbortSignal, whichever comes first. Both transports use it; each passes the
+ * `abort` that stops its own request (fetch: an AbortController; undici: the dispatch
+ * controller). One timer and, only when the caller gave a signal, one listener per attempt.
+ */
+export class AttemptGuard {
+  /** Why the attempt was ended early, once it was. */
+  reason: "timeout" | "cancelled" | undefined;
+  readonly #timeoutMs: number;
+  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onCancel: (() => void) | undefined;
+  readonly #abort: () => void;
+
+  constructor(timeoutMs: number, signal: AbortSignal | undefined, abort: () => void) {
+    this.reason = undefined;
+    this.#timeoutMs = timeoutMs;
+    this.#abort = abort;
+    this.#signal = signal;
+    // The guard rides as setTimeout's argument: no closure per attempt.
+    this.#timer = setTimeout(fire, timerMs(timeoutMs), this);
+    if (signal !== undefined) {
+      this.#onCancel = () => this.end("cancelled");
+      // Already aborted: the transport sees `reason` before it starts the request.
+      if (signal.aborted) this.reason = "cancelled";
+      else signal.addEventListener("abort", this.#onCancel, { once: true });
+    } else {
+      this.#onCancel = undefined;
+    }
+  }
+
+  /** Ends the attempt now (the first reason wins) and aborts its request. */
+  end(reason: "timeout" | "cancelled"): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.#abort();
+  }
+
+  /** The result of an attempt this guard ended; `phase` says where it stood. Sent, always:
+   * only a connect-phase error proves that nothing left the machine. */
+  failure(phase: string): AttemptResult {
+    return this.reason === "timeout"
+      ? { ok: false, kind: "timeout", requestSent: true, message: `${phase} within ${this.#timeoutMs} ms` }
+      : { ok: false, kind: "cancelled", requestSent: true, message: "cancelled by the caller's AbortSignal" };
+  }
+
+  /** The attempt is over: the timer and the listener go. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    if (this.#onCancel !== undefined) this.#signal!.removeEventListener("abort", this.#onCancel);
+  }
+}
+
+function fire(guard: AttemptGuard): void {
+  guard.end("timeout");
+}
+
+/** An attempt whose response body exceeded the core's MAX_RESPONSE_BYTES. */
+export function tooLarge(): AttemptResult {
+  return { ok: false, kind: "io", requestSent: true, message: `response body larger than ${maxResponseBytes()} bytes` };
+}
+
+/** An attempt whose connection was lost after the answer began. */
+export const LOST_MID_BODY: AttemptResult = {
+  ok: false,
+  kind: "io",
+  requestSent: true,
+  message: "connection lost while reading the response",
+};
 
 // Errnos that only a connect or a DNS lookup can produce (an established socket that is reset
 // reports ECONNRESET, never ECONNREFUSED), so they mean "not sent" even without a `syscall`.

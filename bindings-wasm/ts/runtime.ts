@@ -5,7 +5,7 @@
 import { ConnectPSPError } from "./errors.js";
 import type { Transport } from "./http.js";
 
-/** One step of the core's state machine, as the wasm glue hands it to JS. */
+/** One step of the core's state machine, as `parseStep` (driver.ts) reads it from the core's text. */
 export type CoreStep =
   | {
       type: "send";
@@ -13,7 +13,8 @@ export type CoreStep =
       url: string;
       /** Flattened pairs: name, value, name, value… */
       headers: string[];
-      body: Uint8Array;
+      /** The JSON the core wrote ("" for none). */
+      body: string;
       timeoutMs: number;
       purpose: "token" | "api";
     }
@@ -31,7 +32,6 @@ export type CoreStep =
       replayed: boolean;
       /** A settle wait keeps polling this resource (the core's pending rule). */
       pending: boolean;
-      raw: string;
     }
   | { type: "done"; ok: false; /** The error as the core's bridge writes it. */ json: string };
 
@@ -64,12 +64,18 @@ export interface CoreOperation {
   readonly idempotencyKey: string | undefined;
   /** Abandoning the call now leaves its outcome unknown (an attempt may have been applied). */
   readonly outcomeUnknownIfAbandoned: boolean;
-  /** The core's report of the last HTTP attempt (null before the first). */
+  /** The core's report of the last HTTP attempt (null before the first): after a send step,
+   * that attempt in flight. */
   lastAttempt(): CoreAttempt | null;
-  poll(nowMs: number): CoreStep;
-  /** `headers`: `name\nvalue\nname\nvalue…` (one string: one crossing). */
-  handleResponse(status: number, headers: string, body: Uint8Array, nowMs: number): void;
-  handleFailure(kind: "connect" | "timeout" | "io", requestSent: boolean, message: string, nowMs: number): void;
+  /** The next step, as text (`parseStep` in driver.ts reads it). */
+  next(nowMs: number): string;
+  /** The answer to the last send, then the next step. `headers`: `name\nvalue\nname\nvalue…`;
+   * `keepReport`: keep the answered attempt's report for `answeredAttempt()`. */
+  respond(status: number, headers: string, body: Uint8Array, nowMs: number, keepReport: boolean): string;
+  /** The last send got no answer, then the next step. */
+  fail(kind: "connect" | "timeout" | "io", requestSent: boolean, message: string, nowMs: number, keepReport: boolean): string;
+  /** The report of the attempt the last respond/fail (with keepReport) answered, or null. */
+  answeredAttempt(): CoreAttempt | null;
   free(): void;
 }
 

@@ -170,14 +170,15 @@ fn redact_serde_message(message: &str) -> String {
 fn first_mismatch(input: &Value, parsed: &Value, path: &str) -> Option<(String, &'static str)> {
     match (input, parsed) {
         (Value::Object(given), Value::Object(known)) => given.iter().find_map(|(key, value)| {
-            let child = join_path(path, key);
             match known.get(key) {
                 None if value.is_null() => None,
                 None => Some((
-                    child,
+                    join_path(path, key),
                     "unknown field: check its spelling against the API reference",
                 )),
-                Some(parsed_value) => first_mismatch(value, parsed_value, &child),
+                // A scalar holds no key: no path to build (this runs on every call's params).
+                Some(_) if !(value.is_object() || value.is_array()) => None,
+                Some(parsed_value) => first_mismatch(value, parsed_value, &join_path(path, key)),
             }
         }),
         (Value::Array(_), Value::Object(_)) => Some((
