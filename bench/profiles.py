@@ -1,0 +1,315 @@
+"""Where a client's time per call goes: the profiles of the bench's profiled runs, reduced to
+a few categories the report can print.
+
+Three sources, each parsed here so `make test-bench` can check the arithmetic on fixed inputs:
+
+- a V8 CPU profile (`node --cpu-prof`): the main thread's samples, each charged to the
+  innermost frame that belongs to a known part (undici, the wasm core, the SDK's JS, GC, …);
+- py-spy's raw (collapsed) stacks (`py-spy record --native --format raw`): every Python-known
+  thread, the same innermost-known-frame rule (Rust core, reqwest/hyper/tokio, PyO3, …);
+- /proc/<pid>/task/*/stat, polled while the process runs: CPU per thread group, which sees
+  the threads no sampler of the language sees (the tokio workers, V8's GC helpers, libuv).
+
+"Innermost known" means: walk the stack from the leaf towards the root and take the first
+frame that names a category; frames of the interpreter, libc, the kernel or node's internals
+are transparent (a `memcpy` under the core's JSON parser is the core's time, an `epoll_wait`
+under the selector is the loop's). A sample with no known frame at all is "other".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+# --- categories ----------------------------------------------------------------------------
+
+NODE_CATEGORIES = (
+    "undici (HTTP client)",
+    "wasm core (Rust in wasm)",
+    "wasm-bindgen glue (crossings)",
+    "SDK JS (driver, codec, results)",
+    "GC",
+    "Node internals (net, streams, timers)",
+    "bench driver / peer code",
+    "other (V8, native, unattributed)",
+)
+
+PY_CATEGORIES = (
+    "Rust core (connectpsp_core)",
+    "reqwest/hyper/tokio (I/O runtime)",
+    "PyO3 crossings + binding Rust",
+    "Rust in the extension (no symbols)",
+    "Python SDK code",
+    "asyncio loop",
+    "HTTP client library (peer)",
+    "bench driver / peer code",
+    "other (interpreter, libc, unattributed)",
+)
+
+
+def node_frame_category(function_name: str, url: str) -> str | None:
+    """The category a V8 profile frame names, or None for a transparent frame."""
+    if function_name == "(garbage collector)":
+        return "GC"
+    if function_name == "(program)":
+        return "other (V8, native, unattributed)"
+    if url.startswith("wasm://") or re.match(r"^\$?wasm-function\[\d+\]", function_name) or "_bg.wasm" in url:
+        return "wasm core (Rust in wasm)"
+    path = url.removeprefix("file://")
+    if "/node_modules/connectpsp/" in path:
+        # wasm-bindgen's generated JS (connectpsp_wasm.{cjs,js,mjs}): marshalling across the boundary.
+        if "/connectpsp_wasm" in path:
+            return "wasm-bindgen glue (crossings)"
+        return "SDK JS (driver, codec, results)"
+    if "/node_modules/undici/" in path or url == "node:internal/deps/undici/undici":
+        # The package's undici, or Node's bundled copy behind the global fetch.
+        return "undici (HTTP client)"
+    if "/bench/js/" in path:
+        return "bench driver / peer code"
+    if url.startswith("file://") or url.startswith("/"):
+        return "other (V8, native, unattributed)"  # some other script: named, but none of ours
+    return None  # node:internal/*, natives with no URL: charged to whoever called them
+
+
+def categorize_cpuprofile(profile: dict[str, Any]) -> dict[str, Any]:
+    """Self time per category (µs) and the heaviest functions of a `.cpuprofile`.
+
+    Time per sample is its `timeDeltas` entry; "(idle)" samples are the event loop waiting and
+    are left out, so the total is the main thread's busy time.
+    """
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    parent: dict[int, int] = {}
+    for node in profile["nodes"]:
+        for child in node.get("children", ()):
+            parent[child] = node["id"]
+    category_of: dict[int, str] = {}
+
+    def category(node_id: int) -> str:
+        if node_id in category_of:
+            return category_of[node_id]
+        chain = []
+        current: int | None = node_id
+        found = "Node internals (net, streams, timers)"
+        while current is not None:
+            if current in category_of:
+                found = category_of[current]
+                break
+            frame = nodes[current]["callFrame"]
+            named = node_frame_category(frame.get("functionName", ""), frame.get("url", ""))
+            chain.append(current)
+            if named is not None:
+                found = named
+                break
+            current = parent.get(current)
+        # Only the transparent frames below the first named one inherit its category.
+        for visited in chain:
+            category_of.setdefault(visited, found)
+        return found
+
+    per_category: dict[str, float] = {}
+    per_function: dict[tuple[str, str], float] = {}
+    samples = profile.get("samples", [])
+    deltas = profile.get("timeDeltas", [0] * len(samples))
+    for node_id, delta in zip(samples, deltas):
+        frame = nodes[node_id]["callFrame"]
+        if frame.get("functionName") == "(idle)":
+            continue
+        delta = max(delta, 0)
+        name = category(node_id)
+        per_category[name] = per_category.get(name, 0.0) + delta
+        key = (frame.get("functionName") or "(anonymous)", short_url(frame.get("url", "")))
+        per_function[key] = per_function.get(key, 0.0) + delta
+    top = sorted(per_function.items(), key=lambda item: -item[1])[:10]
+    return {
+        "busy_us": round(sum(per_category.values()), 1),
+        "categories_us": {name: round(us, 1) for name, us in per_category.items()},
+        "top_self_us": [{"function": f, "where": w, "us": round(us, 1)} for (f, w), us in top],
+    }
+
+
+def short_url(url: str) -> str:
+    if not url:
+        return "native"
+    if url.startswith(("node:", "wasm:")):
+        return url
+    path = url.removeprefix("file://")
+    for marker in ("/node_modules/", "/bench/"):
+        if marker in path:
+            return path[path.rindex(marker) + 1 :]
+    return os.path.basename(path)
+
+
+# py-spy frames look like "name (file:line)", "name (file)" or a bare "name"; thread frames like
+# "thread (0x7F…)" or `process 123:"python scenario.py"` come first with --threads/--subprocesses.
+PYSPY_FRAME = re.compile(r"^(?P<name>.*?)(?: \((?P<where>[^()]*)\))?$")
+TRANSPORT_CRATES = ("tokio::", "hyper::", "hyper_util::", "reqwest::", "h2::", "rustls::", "mio::", "want::",
+                    "socket2::", "tokio_rustls::", "http_body_util::")  # fmt: skip
+PEER_LIBRARIES = ("/aiohttp/", "/httpx/", "/httpcore/", "/requests/", "/urllib3/", "/yarl/", "/multidict/",
+                  "/anyio/", "/h11/", "/aiohappyeyeballs/", "/propcache/", "/frozenlist/")  # fmt: skip
+
+
+def pyspy_frame_category(frame: str) -> str | None:
+    match = PYSPY_FRAME.match(frame)
+    name, where = (match["name"], match["where"] or "") if match else (frame, "")
+    # Rust symbols (demangled, the crate path first; sometimes `<T as Trait>::f` wraps it).
+    bare = name.lstrip("<&*")
+    if bare.startswith("connectpsp_core::") or "<connectpsp_core::" in name:
+        return "Rust core (connectpsp_core)"
+    if bare.startswith(TRANSPORT_CRATES):
+        return "reqwest/hyper/tokio (I/O runtime)"
+    if bare.startswith(("pyo3::", "_native::", "connectpsp_python::")):
+        return "PyO3 crossings + binding Rust"
+    file = where.rsplit(":", 1)[0] if re.search(r":\d+$", where) else where
+    if file.endswith(".py"):
+        path = "/" + file.lstrip("/")  # py-spy shortens paths to the package part by default
+        if "/connectpsp/" in path:
+            return "Python SDK code"
+        if "/asyncio/" in path or path.endswith("/selectors.py"):
+            return "asyncio loop"
+        if any(lib in path for lib in PEER_LIBRARIES):
+            return "HTTP client library (peer)"
+        if "/bench/python/" in path or os.path.basename(path) in ("scenario.py", "common.py") or "/peer_" in path:
+            return "bench driver / peer code"
+        return None  # the rest of the standard library: charged to its caller
+    if "_native" in where and where.endswith(".so"):
+        # A frame inside the extension module without a symbol name: the wheel is stripped.
+        return "Rust in the extension (no symbols)"
+    if any(lib in f"/{where}" for lib in PEER_LIBRARIES):  # aiohttp's C speedups (_http_parser.*.so)
+        return "HTTP client library (peer)"
+    return None
+
+
+def function_key(frame: str) -> str:
+    """A py-spy frame without its line number; a bare address becomes its library."""
+    match = PYSPY_FRAME.match(frame)
+    if not match:
+        return frame
+    name, where = match["name"], match["where"] or ""
+    where = re.sub(r":\d+$", "", where)
+    if re.fullmatch(r"0x[0-9a-fA-F]+", name):
+        return f"[{where or 'unknown'}]"
+    return f"{name} ({where})" if where else name
+
+
+def categorize_pyspy_raw(text: str, rate_hz: float) -> dict[str, Any]:
+    """Self time per category (µs) from py-spy's collapsed stacks ("root;…;leaf COUNT")."""
+    per_category: dict[str, float] = {}
+    per_function: dict[str, float] = {}
+    samples = 0
+    for line in text.splitlines():
+        line = line.rstrip()
+        if not line or " " not in line:
+            continue
+        stack_text, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [f for f in stack_text.split(";") if f and not f.startswith(("thread (", "process "))]
+        samples += count
+        found = "other (interpreter, libc, unattributed)"
+        for frame in reversed(frames):
+            named = pyspy_frame_category(frame)
+            if named is not None:
+                found = named
+                break
+        per_category[found] = per_category.get(found, 0.0) + count
+        leaf = function_key(frames[-1]) if frames else "(no frames)"
+        per_function[leaf] = per_function.get(leaf, 0.0) + count
+    to_us = 1e6 / rate_hz
+    top = sorted(per_function.items(), key=lambda item: -item[1])[:10]
+    return {
+        "samples": samples,
+        "busy_us": round(samples * to_us, 1),
+        "categories_us": {name: round(n * to_us, 1) for name, n in per_category.items()},
+        "top_self_us": [{"function": f, "us": round(n * to_us, 1)} for f, n in top],
+    }
+
+
+# --- CPU per thread, from /proc ------------------------------------------------------------
+
+CLOCK_TICK_US = 1e6 / os.sysconf("SC_CLK_TCK")
+
+
+def parse_task_stat(text: str) -> tuple[str, int]:
+    """(thread name, user + system clock ticks) from a /proc/<pid>/task/<tid>/stat line."""
+    # The name is in parentheses and may itself contain spaces or parentheses: split on the last ")".
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text[text.rindex(")") + 2 :].split()
+    # After the name: state(3) ppid(4) … utime(14) stime(15), numbered from pid = 1.
+    return name, int(fields[11]) + int(fields[12])
+
+
+def thread_group(name: str) -> str:
+    """Threads of one pool under one name: "tokio-runtime-w" / "V8 DefaultWorke" / "libuv-worker"."""
+    return re.sub(r"[\s#_-]*\d+$", "", name) or name
+
+
+def descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
+                todo.extend(int(child) for child in children)
+        except OSError:
+            continue
+    return out
+
+
+class ThreadCpu:
+    """Polls the CPU time of every thread of a process tree while it runs (the last reading of
+    a thread that exited stands: at most one poll interval of its time is lost)."""
+
+    def __init__(self, pid: int = 0, skip_root: bool = False, interval_s: float = 0.1):
+        self.pid, self.skip_root, self.interval_s = pid, skip_root, interval_s
+        self.ticks: dict[tuple[int, int], tuple[str, str, int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> ThreadCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _poll(self) -> None:
+        while True:
+            self.read_once()
+            if self._stop.wait(self.interval_s):
+                return
+
+    def read_once(self) -> None:
+        for pid in descendants(self.pid):
+            if self.skip_root and pid == self.pid:
+                continue
+            try:
+                process = Path(f"/proc/{pid}/comm").read_text().strip()
+                tasks = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tasks:
+                try:
+                    name, ticks = parse_task_stat(Path(f"/proc/{pid}/task/{tid}/stat").read_text())
+                except (OSError, ValueError, IndexError):
+                    continue
+                self.ticks[(pid, int(tid))] = (process, name, ticks)
+
+    def groups_us(self) -> dict[str, float]:
+        return group_thread_ticks(self.ticks.values())
+
+
+def group_thread_ticks(readings: Iterable[tuple[str, str, int]]) -> dict[str, float]:
+    """CPU µs per thread group; a process's main thread (named like the process) is "main"."""
+    groups: dict[str, float] = {}
+    for process, name, ticks in readings:
+        label = "main thread" if name == process else thread_group(name)
+        groups[label] = groups.get(label, 0.0) + ticks * CLOCK_TICK_US
+    return dict(sorted(groups.items(), key=lambda item: -item[1]))
