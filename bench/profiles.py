@@ -248,23 +248,35 @@ def thread_group(name: str) -> str:
     return re.sub(r"[\s#_-]*\d+$", "", name) or name
 
 
+def parent_of(stat_text: str) -> int:
+    """The parent pid from a /proc/<pid>/stat line (the field after the state)."""
+    return int(stat_text[stat_text.rindex(")") + 2 :].split()[1])
+
+
 def descendants(pid: int) -> list[int]:
+    """The process and every process below it (by scanning /proc: this kernel has no
+    /proc/<pid>/task/<tid>/children)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            ppid = parent_of(Path(f"/proc/{entry}/stat").read_text())
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
     out, todo = [], [pid]
     while todo:
         current = todo.pop()
         out.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
-                todo.extend(int(child) for child in children)
-        except OSError:
-            continue
+        todo.extend(children.get(current, ()))
     return out
 
 
 class ThreadCpu:
-    """Polls the CPU time of every thread of a process tree while it runs (the last reading of
-    a thread that exited stands: at most one poll interval of its time is lost)."""
+    """Polls the CPU time of every thread of a process while it runs (the last reading of a
+    thread that exited stands: at most one poll interval of its time is lost). With
+    `skip_root`, the process is a wrapper (py-spy): its descendants are watched instead."""
 
     def __init__(self, pid: int = 0, skip_root: bool = False, interval_s: float = 0.1):
         self.pid, self.skip_root, self.interval_s = pid, skip_root, interval_s
@@ -287,7 +299,7 @@ class ThreadCpu:
                 return
 
     def read_once(self) -> None:
-        for pid in descendants(self.pid):
+        for pid in descendants(self.pid) if self.skip_root else [self.pid]:
             if self.skip_root and pid == self.pid:
                 continue
             try:

@@ -12,6 +12,7 @@ from profiles import (
     categorize_cpuprofile,
     categorize_pyspy_raw,
     group_thread_ticks,
+    parent_of,
     parse_task_stat,
     pyspy_frame_category,
     thread_group,
@@ -190,3 +191,21 @@ def test_thread_cpu_sees_a_real_child_and_its_named_threads() -> None:
     groups = watch.groups_us()
     assert groups.get("burner", 0) >= 200_000  # at least half of its 0.4 s was seen before it ended
     assert "main thread" in groups
+
+
+def test_thread_cpu_skips_a_wrapper_and_watches_its_child() -> None:
+    # As with py-spy: the process started is a wrapper; the measured process is its child.
+    child = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+    wrapper = f"import subprocess, sys, time; subprocess.run([sys.executable, '-c', {child!r}]); time.sleep(0.2)"
+    watch = ThreadCpu(skip_root=True, interval_s=0.02)
+    process = subprocess.Popen([sys.executable, "-c", wrapper])
+    watch.pid = process.pid
+    with watch:
+        process.wait(timeout=30)
+    pids = {pid for pid, _ in watch.ticks}
+    assert process.pid not in pids and len(pids) == 1  # the child only
+    assert watch.groups_us()["main thread"] >= 150_000
+
+
+def test_parent_of() -> None:
+    assert parent_of("4242 (py spy (x)) S 4200 4242 4242 0 -1") == 4200
