@@ -29,6 +29,7 @@ from typing import Any
 
 NODE_CATEGORIES = (
     "undici (HTTP client)",
+    "module loading (process start)",
     "wasm core (Rust in wasm)",
     "wasm-bindgen glue (crossings)",
     "SDK JS (driver, codec, results)",
@@ -39,6 +40,8 @@ NODE_CATEGORIES = (
 )
 
 PY_CATEGORIES = (
+    "imports (process start)",
+    "Python GC (cyclic collector)",
     "Rust core (connectpsp_core)",
     "reqwest/hyper/tokio (I/O runtime)",
     "PyO3 crossings + binding Rust",
@@ -75,40 +78,31 @@ def node_frame_category(function_name: str, url: str) -> str | None:
     return None  # node:internal/*, natives with no URL: charged to whoever called them
 
 
+NODE_LOADING = "module loading (process start)"
+
+
 def categorize_cpuprofile(profile: dict[str, Any]) -> dict[str, Any]:
     """Self time per category (µs) and the heaviest functions of a `.cpuprofile`.
 
     Time per sample is its `timeDeltas` entry; "(idle)" samples are the event loop waiting and
-    are left out, so the total is the main thread's busy time.
+    are left out, so the total is the main thread's busy time. A node's category is its own if
+    its frame names one, else its parent's (the innermost known frame); anything under Node's
+    module loader is start-up, whatever it runs.
     """
     nodes = {node["id"]: node for node in profile["nodes"]}
-    parent: dict[int, int] = {}
-    for node in profile["nodes"]:
-        for child in node.get("children", ()):
-            parent[child] = node["id"]
+    has_parent = {child for node in profile["nodes"] for child in node.get("children", ())}
     category_of: dict[int, str] = {}
-
-    def category(node_id: int) -> str:
-        if node_id in category_of:
-            return category_of[node_id]
-        chain = []
-        current: int | None = node_id
-        found = "Node internals (net, streams, timers)"
-        while current is not None:
-            if current in category_of:
-                found = category_of[current]
-                break
-            frame = nodes[current]["callFrame"]
-            named = node_frame_category(frame.get("functionName", ""), frame.get("url", ""))
-            chain.append(current)
-            if named is not None:
-                found = named
-                break
-            current = parent.get(current)
-        # Only the transparent frames below the first named one inherit its category.
-        for visited in chain:
-            category_of.setdefault(visited, found)
-        return found
+    todo = [(node_id, "Node internals (net, streams, timers)") for node_id in nodes if node_id not in has_parent]
+    while todo:
+        node_id, inherited = todo.pop()
+        frame = nodes[node_id]["callFrame"]
+        url = frame.get("url", "")
+        if inherited == NODE_LOADING or url.startswith("node:internal/modules/"):
+            own = NODE_LOADING
+        else:
+            own = node_frame_category(frame.get("functionName", ""), url) or inherited
+        category_of[node_id] = own
+        todo.extend((child, own) for child in nodes[node_id].get("children", ()))
 
     per_category: dict[str, float] = {}
     per_function: dict[tuple[str, str], float] = {}
@@ -119,7 +113,7 @@ def categorize_cpuprofile(profile: dict[str, Any]) -> dict[str, Any]:
         if frame.get("functionName") == "(idle)":
             continue
         delta = max(delta, 0)
-        name = category(node_id)
+        name = category_of.get(node_id, "other (V8, native, unattributed)")
         per_category[name] = per_category.get(name, 0.0) + delta
         key = (frame.get("functionName") or "(anonymous)", short_url(frame.get("url", "")))
         per_function[key] = per_function.get(key, 0.0) + delta
@@ -155,6 +149,8 @@ PEER_LIBRARIES = ("/aiohttp/", "/httpx/", "/httpcore/", "/requests/", "/urllib3/
 def pyspy_frame_category(frame: str) -> str | None:
     match = PYSPY_FRAME.match(frame)
     name, where = (match["name"], match["where"] or "") if match else (frame, "")
+    if name.startswith(("gc_collect", "collect_with_callback")) and "libpython" in where:
+        return "Python GC (cyclic collector)"
     # Rust symbols (demangled, the crate path first; sometimes `<T as Trait>::f` wraps it).
     bare = name.lstrip("<&*")
     if bare.startswith("connectpsp_core::") or "<connectpsp_core::" in name:
@@ -211,13 +207,16 @@ def categorize_pyspy_raw(text: str, rate_hz: float) -> dict[str, Any]:
         frames = [f for f in stack_text.split(";") if f and not f.startswith(("thread (", "process "))]
         samples += count
         found = "other (interpreter, libc, unattributed)"
+        if any("<frozen importlib" in frame for frame in frames):
+            frames = []  # start-up, whatever the imported module's body runs
+            found = "imports (process start)"
         for frame in reversed(frames):
             named = pyspy_frame_category(frame)
             if named is not None:
                 found = named
                 break
         per_category[found] = per_category.get(found, 0.0) + count
-        leaf = function_key(frames[-1]) if frames else "(no frames)"
+        leaf = function_key(frames[-1]) if frames else found
         per_function[leaf] = per_function.get(leaf, 0.0) + count
     to_us = 1e6 / rate_hz
     top = sorted(per_function.items(), key=lambda item: -item[1])[:10]
@@ -315,13 +314,19 @@ class ThreadCpu:
                 self.ticks[(pid, int(tid))] = (process, name, ticks)
 
     def groups_us(self) -> dict[str, float]:
-        return group_thread_ticks(self.ticks.values())
+        return group_thread_ticks((process, name, ticks, pid == tid) for (pid, tid), (process, name, ticks) in self.ticks.items())
 
 
-def group_thread_ticks(readings: Iterable[tuple[str, str, int]]) -> dict[str, float]:
-    """CPU µs per thread group; a process's main thread (named like the process) is "main"."""
+def group_thread_ticks(readings: Iterable[tuple[str, str, int, bool]]) -> dict[str, float]:
+    """CPU µs per thread group: the main thread, then the pools by name (a thread left with the
+    process's name is an unnamed one: V8's platform workers, libuv's pool)."""
     groups: dict[str, float] = {}
-    for process, name, ticks in readings:
-        label = "main thread" if name == process else thread_group(name)
+    for process, name, ticks, is_main in readings:
+        if is_main:
+            label = "main thread"
+        elif name == process:
+            label = f"unnamed threads ({process})"
+        else:
+            label = thread_group(name)
         groups[label] = groups.get(label, 0.0) + ticks * CLOCK_TICK_US
     return dict(sorted(groups.items(), key=lambda item: -item[1]))

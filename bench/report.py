@@ -208,7 +208,7 @@ def render(results: dict[str, Any]) -> str:
     add(f"- **Software**: {m['python']}, Node {m['node']}, {m['rustc']}, {m['wrk']}")
     add(f"- **Sandbox**: release build on 127.0.0.1, settlement delay {s['settle_delay_ms']} ms, state reset and "
         f"balances refilled before every measurement")  # fmt: skip
-    add(f"- **Method**: each client runs in its own process; {s['rounds']} rounds with the clients interleaved and "
+    add(f"- **Method**: each client runs in its own process; {s['rounds']} round(s) with the clients interleaved and "
         "the order rotated; the table shows each client's median round (by throughput) and the min–max "
         "throughput over the rounds. A warm-up (2 × concurrency calls, not measured) opens the pooled "
         "connections and fetches the token first, as in a long-running service. Sandbox, load generator and "
@@ -475,10 +475,12 @@ def profile_section(scenarios: dict[str, Any], settings: dict[str, Any], add: An
         return
     add("Separate runs after every timed measurement (a sampler slows what it watches: no ratio above comes "
         "from these). Each sample is charged to the innermost frame that belongs to a known part; frames of "
-        "the interpreter, libc, the kernel or Node's internals are charged to their caller. The figures are "
-        "the process's whole life (import and warm-up included) divided by the calls it made. The thread "
-        "table is the CPU every thread of the process used (from /proc), which also sees the threads the "
-        "sampler does not (tokio's workers, V8's GC helpers).")  # fmt: skip
+        "the interpreter, libc, the kernel or Node's internals are charged to their caller; anything under "
+        "the module loader or importlib is start-up. The µs per call are each category's share of the "
+        "samples times the CPU the sampled threads used (from /proc: on a loaded machine a sampler also "
+        "counts the time a runnable thread waits for a core), over the process's whole life (start-up and "
+        "warm-up included) divided by the calls it made. The thread table is the CPU every thread used "
+        "(from /proc), which also sees the threads the sampler does not (V8's helpers, libuv's pool).")  # fmt: skip
     add("")
     for key in ("profile_js", "profile_py"):
         runs = scenarios.get(key)
@@ -493,8 +495,9 @@ def profile_section(scenarios: dict[str, Any], settings: dict[str, Any], add: An
             if "error" in run:
                 add(f"- {label}: **failed**: {run['error']}")
             elif run:
-                add(f"- {label}: `{run['command']}`, {run['tool']}; {fmt_int(run['calls_profiled'])} calls, "
-                    f"{run.get('throughput_profiled') or 0:,.0f} calls/s under the sampler")  # fmt: skip
+                add(f"- {label}: `{run['command']}` ({run['tool']}); {fmt_int(run['calls_profiled'])} calls, "
+                    f"{run.get('throughput_profiled') or 0:,.0f} calls/s under the sampler; sampled "
+                    f"{run.get('sampled_us_per_call', 0):,.1f} µs/call, CPU {run['busy_us_per_call']:,.1f} µs/call")  # fmt: skip
         add("")
         if "error" in sdk or not sdk:
             continue
@@ -502,7 +505,7 @@ def profile_section(scenarios: dict[str, Any], settings: dict[str, Any], add: An
         sdk_cats = sdk["categories_us_per_call"]
         peer_cats = peer.get("categories_us_per_call", {}) if has_peer else {}
         names = sorted(set(sdk_cats) | set(peer_cats), key=lambda n: -(sdk_cats.get(n, 0) + peer_cats.get(n, 0)))
-        add(f"| category (sampled, µs per call) | {sdk_label} | share | {peer_label} | SDK − peer |")
+        add(f"| category (CPU µs per call) | {sdk_label} | share | {peer_label} | SDK − peer |")
         add("| --- | ---: | ---: | ---: | ---: |")
         for name in names:
             a, b = sdk_cats.get(name, 0.0), peer_cats.get(name, 0.0)
@@ -511,7 +514,7 @@ def profile_section(scenarios: dict[str, Any], settings: dict[str, Any], add: An
                 else f"| {name} | {a:.1f} | {share * 100:.0f} % | — | — |")  # fmt: skip
         peer_total = f"{peer['busy_us_per_call']:.1f}" if has_peer else "—"
         gap = f"{sdk['busy_us_per_call'] - peer['busy_us_per_call']:+.1f}" if has_peer else "—"
-        add(f"| **all sampled** | **{sdk['busy_us_per_call']:.1f}** | 100 % | **{peer_total}** | **{gap}** |")
+        add(f"| **all sampled threads** | **{sdk['busy_us_per_call']:.1f}** | 100 % | **{peer_total}** | **{gap}** |")
         add("")
         sdk_threads = sdk.get("threads_cpu_us_per_call", {})
         peer_threads = peer.get("threads_cpu_us_per_call", {}) if has_peer else {}

@@ -318,13 +318,20 @@ PY_SPY_RATE_HZ = 400
 NODE_PROF_INTERVAL_US = 250
 
 
-def per_call(profile: dict[str, Any], calls: int) -> dict[str, Any]:
-    """Divide a profile's µs figures by the calls the process made (warm-up included)."""
+def per_call(profile: dict[str, Any], calls: int, cpu_us: float | None = None) -> dict[str, Any]:
+    """A profile's figures per call (warm-up included). With `cpu_us` (the CPU the sampled
+    threads used, from /proc), each category is its share of the samples times that CPU: on a
+    loaded machine a sampler also counts the time a runnable thread waits for a core, so the
+    raw sampled time overstates the CPU."""
     out = dict(profile)
+    busy = profile["busy_us"]
+    scale = (cpu_us / busy) if cpu_us and busy else 1.0
     out["calls_profiled"] = calls
-    out["busy_us_per_call"] = round(profile["busy_us"] / calls, 2)
-    out["categories_us_per_call"] = {k: round(v / calls, 2) for k, v in profile["categories_us"].items()}
-    out["top_self_us_per_call"] = [{**row, "us": round(row["us"] / calls, 2)} for row in profile["top_self_us"]]
+    out["scaled_to_cpu"] = bool(cpu_us and busy)
+    out["sampled_us_per_call"] = round(busy / calls, 2)
+    out["busy_us_per_call"] = round(busy * scale / calls, 2)
+    out["categories_us_per_call"] = {k: round(v * scale / calls, 2) for k, v in profile["categories_us"].items()}
+    out["top_self_us_per_call"] = [{**row, "us": round(row["us"] * scale / calls, 2)} for row in profile["top_self_us"]]
     return out
 
 
@@ -351,11 +358,13 @@ def node_profile(
     if not profiles:
         return {"error": f"node --cpu-prof wrote no profile in {prof_dir}"}
     made = int(result["calls"]) + int(result.get("warmup", 0))
-    summary = per_call(categorize_cpuprofile(json.loads(profiles[-1].read_text())), made)
+    threads = watch.groups_us()
+    # The V8 profile samples the main thread only: its shares are scaled to that thread's CPU.
+    summary = per_call(categorize_cpuprofile(json.loads(profiles[-1].read_text())), made, threads.get("main thread"))
     summary.update(
-        tool=f"node --cpu-prof --cpu-prof-interval {NODE_PROF_INTERVAL_US} (main thread, {NODE_PROF_INTERVAL_US} µs sampling)",
-        command=shlex.join(["node", "--cpu-prof", *command[5:]]),
-        threads_cpu_us_per_call=threads_per_call(watch.groups_us(), made),
+        tool=f"main thread, {NODE_PROF_INTERVAL_US} µs sampling",
+        command=shlex.join(["node", "--cpu-prof", *command[4:]]),
+        threads_cpu_us_per_call=threads_per_call(threads, made),
         throughput_profiled=result.get("throughput"),
     )
     return summary
@@ -385,11 +394,14 @@ def python_profile(
     if not raw.exists():
         return {"error": f"py-spy wrote no output ({raw})"}
     made = int(result["calls"]) + int(result.get("warmup", 0))
-    summary = per_call(categorize_pyspy_raw(raw.read_text(), PY_SPY_RATE_HZ), made)
+    threads = watch.groups_us()
+    # py-spy samples every thread with a Python thread state (the main thread and, since they
+    # hold one for life, the connectpsp-io workers): scaled to the whole process's CPU.
+    summary = per_call(categorize_pyspy_raw(raw.read_text(), PY_SPY_RATE_HZ), made, sum(threads.values()) or None)
     summary.update(
-        tool=f"py-spy record --native --rate {PY_SPY_RATE_HZ} (threads known to Python, busy samples only)",
+        tool=f"threads with a Python thread state, {PY_SPY_RATE_HZ} Hz",
         command=shlex.join(["py-spy", "record", "--native", "--format", "raw", "--", "python", *scenario[1:]]),
-        threads_cpu_us_per_call=threads_per_call(watch.groups_us(), made),
+        threads_cpu_us_per_call=threads_per_call(threads, made),
         throughput_profiled=result.get("throughput"),
     )
     return summary

@@ -160,12 +160,14 @@ def test_thread_groups() -> None:
     assert thread_group("tokio-runtime-w") == "tokio-runtime-w"
     assert thread_group("worker-12") == "worker"
     assert thread_group("Thread #3") == "Thread"
-    ticks = [("node", "node", 100), ("node", "V8 DefaultWorke", 10), ("node", "V8 DefaultWorke", 20),
-             ("python3.11", "connectpsp-io", 5)]  # fmt: skip
+    ticks = [("node", "node", 100, True), ("node", "V8 DefaultWorke", 10, False), ("node", "V8 DefaultWorke", 20, False),
+             ("node", "node", 7, False), ("python3.11", "connectpsp-io", 5, False)]  # fmt: skip
     groups = group_thread_ticks(ticks)
     tick_us = 1e6 / __import__("os").sysconf("SC_CLK_TCK")
-    assert groups == {"main thread": 100 * tick_us, "V8 DefaultWorke": 30 * tick_us, "connectpsp-io": 5 * tick_us}
-    assert list(groups) == ["main thread", "V8 DefaultWorke", "connectpsp-io"]  # heaviest first
+    # A helper thread that kept the process's name is not the main thread (Node's platform workers).
+    assert groups == {"main thread": 100 * tick_us, "V8 DefaultWorke": 30 * tick_us,
+                      "unnamed threads (node)": 7 * tick_us, "connectpsp-io": 5 * tick_us}  # fmt: skip
+    assert list(groups) == ["main thread", "V8 DefaultWorke", "unnamed threads (node)", "connectpsp-io"]
 
 
 def test_thread_cpu_sees_a_real_child_and_its_named_threads() -> None:
@@ -209,3 +211,28 @@ def test_thread_cpu_skips_a_wrapper_and_watches_its_child() -> None:
 
 def test_parent_of() -> None:
     assert parent_of("4242 (py spy (x)) S 4200 4242 4242 0 -1") == 4200
+
+
+def test_module_loading_is_start_up_whatever_it_runs() -> None:
+    # The SDK's own code run by Node's loader (its module body) is start-up, not per-call work.
+    profile = {
+        "nodes": [
+            {"id": 1, "callFrame": frame("(root)"), "children": [2, 4]},
+            {"id": 2, "callFrame": frame("loadESM", "node:internal/modules/esm/loader"), "children": [3]},
+            {"id": 3, "callFrame": frame("", f"{PKG}/index.js")},
+            {"id": 4, "callFrame": frame("create", f"{PKG}/driver.js")},
+        ],
+        "samples": [3, 2, 4],
+        "timeDeltas": [30, 5, 8],
+    }
+    assert categorize_cpuprofile(profile)["categories_us"] == {
+        "module loading (process start)": 35, "SDK JS (driver, codec, results)": 8}
+
+
+def test_pyspy_imports_and_gc() -> None:
+    raw = (
+        "<module> (scenario.py:1);_find_and_load (<frozen importlib._bootstrap>:1176);<module> (connectpsp/__init__.py:3) 5\n"
+        "call (scenario.py:64);create (connectpsp/_client.py:310);gc_collect_main (libpython3.11.so.1.0) 2\n"
+    )
+    summary = categorize_pyspy_raw(raw, rate_hz=1e6)
+    assert summary["categories_us"] == {"imports (process start)": 5, "Python GC (cyclic collector)": 2}

@@ -180,7 +180,7 @@ def test_profile_section_per_call_and_gap_to_the_peer() -> None:
     text = report.render(results)
     assert "| undici (HTTP client) | 40.0 | 67 % | 30.0 | +10.0 |" in text
     assert "| wasm core (Rust in wasm) | 20.0 | 33 % | 0.0 | +20.0 |" in text
-    assert "| **all sampled** | **60.0** | 100 % | **30.0** | **+30.0** |" in text
+    assert "| **all sampled threads** | **60.0** | 100 % | **30.0** | **+30.0** |" in text
     assert "| V8 DefaultWorke | 5.0 | — |" in text
     assert "| **process** | **75.0** | **35.0** |" in text
     assert "- connectpsp.AsyncClient: **failed**: py-spy not found" in text
@@ -205,3 +205,14 @@ def test_median_by_and_relative_args(monkeypatch: pytest.MonkeyPatch) -> None:
 
     args = [str(run.ROOT / "dist"), "/root/.cache/cpsp-x/venv-bench/bin/python", "--quick"]
     assert relative_args(args) == ["dist", "$CACHE/venv-bench/bin/python", "--quick"]
+
+
+def test_per_call_scales_sampled_shares_to_the_cpu_from_proc() -> None:
+    # 3 s sampled (a loaded machine: runnable but waiting counts) but 1.5 s of CPU: halve it.
+    sampled = {"busy_us": 3e6, "categories_us": {"a": 2e6, "b": 1e6}, "top_self_us": [{"function": "f", "us": 6e5}]}
+    scaled = per_call(sampled, 1000, cpu_us=1.5e6)
+    assert scaled["sampled_us_per_call"] == 3000.0
+    assert scaled["busy_us_per_call"] == 1500.0
+    assert scaled["categories_us_per_call"] == {"a": 1000.0, "b": 500.0}
+    assert scaled["top_self_us_per_call"] == [{"function": "f", "us": 300.0}]
+    assert per_call(sampled, 1000)["categories_us_per_call"] == {"a": 2000.0, "b": 1000.0}  # no /proc figure
