@@ -94,6 +94,10 @@ def client_row(
     if "error" in row:
         return f"| {label} | **failed**: {row['error']} | | | | | | | | |"
     spread = f"{fmt_int(row['throughput_min'])}–{fmt_int(row['throughput_max'])}" if "throughput_min" in row else "—"
+    if row.get("failed_rounds"):
+        # A round that crashed is said, not hidden: the figures are from the rounds that ran.
+        spread += f" ({row['failed_rounds']} of {row['failed_rounds'] + row.get('rounds', 0)} rounds failed"
+        spread += f": {row['failed_errors'][0]})" if row.get("failed_errors") else ")"
     vs_sdk = "(SDK)" if is_sdk else fmt_ratio(ratio(sdk, row))
     cpu = f"{row['cpu_us_per_call']:.0f}" if "cpu_us_per_call" in row else "—"
     return (

@@ -260,6 +260,7 @@ def median_round(runs: list[dict[str, Any]]) -> dict[str, Any]:
     chosen["throughput_max"] = ordered[-1]["throughput"]
     if len(good) < len(runs):
         chosen["failed_rounds"] = len(runs) - len(good)
+        chosen["failed_errors"] = [run["error"] for run in runs if "error" in run]
     return chosen
 
 

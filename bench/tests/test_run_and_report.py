@@ -50,7 +50,7 @@ def test_median_round_and_spread() -> None:
     chosen = median_round(runs)
     assert chosen["throughput"] == 200.0
     assert (chosen["throughput_min"], chosen["throughput_max"]) == (100.0, 300.0)
-    assert chosen["rounds"] == 3 and chosen["failed_rounds"] == 1
+    assert chosen["rounds"] == 3 and chosen["failed_rounds"] == 1 and chosen["failed_errors"] == ["boom"]
     assert median_round([{"error": "boom"}]) == {"error": "boom"}
 
 
@@ -216,3 +216,11 @@ def test_per_call_scales_sampled_shares_to_the_cpu_from_proc() -> None:
     assert scaled["categories_us_per_call"] == {"a": 1000.0, "b": 500.0}
     assert scaled["top_self_us_per_call"] == [{"function": "f", "us": 300.0}]
     assert per_call(sampled, 1000)["categories_us_per_call"] == {"a": 2000.0, "b": 1000.0}  # no /proc figure
+
+
+def test_a_failed_round_is_said_beside_the_spread() -> None:
+    results = copy.deepcopy(RESULTS)
+    sdk = median_round([{"error": "exit -5: V8_Fatal"}, row(4000.0), row(4400.0)])
+    results["scenarios"]["js_async"]["sdk"] = sdk
+    text = report.render(results)
+    assert "| connectpsp (npm) ConnectPSP | **4,000** | 4,000–4,400 (1 of 3 rounds failed: exit -5: V8_Fatal) |" in text
