@@ -45,7 +45,7 @@ PY_CATEGORIES = (
     "Rust core (connectpsp_core)",
     "reqwest/hyper/tokio (I/O runtime)",
     "PyO3 crossings + binding Rust",
-    "Rust in the extension (no symbols)",
+    "Rust in the extension (stripped: core, PyO3, reqwest/hyper/tokio)",
     "Python SDK code",
     "asyncio loop",
     "HTTP client library (peer)",
@@ -173,7 +173,7 @@ def pyspy_frame_category(frame: str) -> str | None:
         return None  # the rest of the standard library: charged to its caller
     if "_native" in where and where.endswith(".so"):
         # A frame inside the extension module without a symbol name: the wheel is stripped.
-        return "Rust in the extension (no symbols)"
+        return "Rust in the extension (stripped: core, PyO3, reqwest/hyper/tokio)"
     if any(lib in f"/{where}" for lib in PEER_LIBRARIES):  # aiohttp's C speedups (_http_parser.*.so)
         return "HTTP client library (peer)"
     return None

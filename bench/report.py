@@ -171,19 +171,38 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     rows.append(
         (TARGETS_TEXT["wasm_gzip"], "—" if gz is None else f"{gz / KB:.1f} KB", None if gz is None else gz <= 250 * KB)
     )
+    # Start-up is judged on the wall-clock median when the machine was quiet (1-minute load
+    # below the core count), otherwise on the CPU the import costs (rusage, above an empty
+    # process), which waiting for a core does not inflate; both are shown.
+    quiet = (results.get("machine", {}).get("loadavg_at_start") or [0])[0] < (results.get("machine", {}).get("nproc") or 1)
+    cpu = footprint.get("startup_cpu") or {}
+    if "error" in cpu:
+        cpu = {}
+
+    def startup(key: str, wall: float | None, cpu_ms: float | None, wall_text: str, cpu_text: str = "") -> None:
+        if wall is None and cpu_ms is None:
+            rows.append((TARGETS_TEXT[key], "—", None))
+            return
+        judged = wall if (quiet or cpu_ms is None) else cpu_ms
+        basis = "wall" if (quiet or cpu_ms is None) else "CPU (machine loaded)"
+        if cpu_ms is not None and not cpu_text:
+            cpu_text = f"; CPU above an empty process {cpu_ms:.1f} ms"
+        rows.append((TARGETS_TEXT[key], f"{wall_text}{cpu_text}; judged on {basis}",
+                     None if judged is None else judged <= 20))  # fmt: skip
+
     imp = footprint.get("python_import", {}).get("import_ms_median")
-    rows.append(
-        (TARGETS_TEXT["import_time"], "—" if imp is None else f"{imp:.1f} ms (median of fresh interpreters)",
-         None if imp is None else imp <= 20)
-    )  # fmt: skip
+    startup("import_time", imp, cpu.get("python_import_cpu_ms"),
+            "—" if imp is None else f"{imp:.1f} ms wall (median of fresh interpreters)")  # fmt: skip
     load = footprint.get("node_load", {})
     esm, cjs = load.get("esm_load_ms_median"), load.get("cjs_load_ms_median")
-    if esm is None or cjs is None:
-        rows.append((TARGETS_TEXT["node_load"], "—", None))
-    else:
-        rows.append((TARGETS_TEXT["node_load"],
-                     f"`import()` {esm:.1f} ms, `require()` {cjs:.1f} ms (fresh process, load + first call, median)",
-                     max(esm, cjs) <= 20))  # fmt: skip
+    node_cpu = [v for v in (cpu.get("node_import_cpu_ms"), cpu.get("node_require_cpu_ms")) if v is not None]
+    wall_text = "—" if esm is None or cjs is None else (
+        f"`import()` {esm:.1f} ms, `require()` {cjs:.1f} ms wall (fresh process, load + first call, median)")
+    node_cpu_text = "" if len(node_cpu) < 2 else (
+        f"; CPU above an empty process `import()` {cpu['node_import_cpu_ms']:.1f} ms, "
+        f"`require()` {cpu['node_require_cpu_ms']:.1f} ms")
+    startup("node_load", None if esm is None or cjs is None else max(esm, cjs), max(node_cpu) if node_cpu else None,
+            wall_text, node_cpu_text)  # fmt: skip
     return rows
 
 

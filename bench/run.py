@@ -457,6 +457,40 @@ def wasm_footprint(npm_dir: Path) -> dict[str, Any]:
     return result
 
 
+def child_cpu_ms(command: list[str], cwd: Path) -> float:
+    """User + system CPU of one fresh process, from its rusage (not disturbed by waiting for a core)."""
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{shlex.join(command)} exited {process.returncode}")
+    return (usage.ru_utime + usage.ru_stime) * 1000
+
+
+def startup_cpu(python: str, py_dir: Path, js_dir: Path, repeat: int) -> dict[str, Any]:
+    """CPU a fresh process spends on `import connectpsp` / `require('connectpsp')` / `import()`,
+    above an empty one (median of `repeat`, interleaved). On a loaded machine the wall-clock
+    medians of scenario.py/scenario.mjs include the time spent waiting for a core; this does not."""
+    probes = {
+        "python_empty": [python, "-c", "pass"],
+        "python_import": [python, "-c", "import connectpsp"],
+        "node_empty": ["node", "-e", ""],
+        "node_require": ["node", "-e", "require('connectpsp').idempotencyKeyFor('bench')"],
+        "node_import": ["node", "--input-type=module", "-e", "(await import('connectpsp')).idempotencyKeyFor('bench')"],
+    }
+    samples: dict[str, list[float]] = {name: [] for name in probes}
+    for _ in range(repeat):
+        for name, command in probes.items():
+            samples[name].append(child_cpu_ms(command, py_dir if name.startswith("python") else js_dir))
+    median = {name: sorted(values)[len(values) // 2] for name, values in samples.items()}
+    return {
+        "python_import_cpu_ms": round(median["python_import"] - median["python_empty"], 2),
+        "node_require_cpu_ms": round(median["node_require"] - median["node_empty"], 2),
+        "node_import_cpu_ms": round(median["node_import"] - median["node_empty"], 2),
+        "repeat": repeat,
+    }
+
+
 def criterion(quick: bool) -> dict[str, Any]:
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     shutil.rmtree(target / "criterion", ignore_errors=True)  # only this run's figures
@@ -625,6 +659,10 @@ def main() -> None:
                 )
             except (RuntimeError, subprocess.TimeoutExpired) as failure:
                 footprint["node_load"] = {"error": str(failure)[:300]}
+            try:
+                footprint["startup_cpu"] = startup_cpu(py, py_dir, js_dir, 5 if quick else 11)
+            except (RuntimeError, OSError) as failure:
+                footprint["startup_cpu"] = {"error": str(failure)[:300]}
             results["footprint"] = footprint
 
     if wanted("criterion"):

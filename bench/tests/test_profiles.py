@@ -108,7 +108,7 @@ def test_node_bundled_fetch_counts_as_undici() -> None:
         ("select (/usr/lib/python3.11/selectors.py:468)", "asyncio loop"),
         ("send (aiohttp/client.py:500)", "HTTP client library (peer)"),
         ("call (scenario.py:64)", "bench driver / peer code"),
-        ("0x7f3a12 (_native.abi3.so)", "Rust in the extension (no symbols)"),
+        ("0x7f3a12 (_native.abi3.so)", "Rust in the extension (stripped: core, PyO3, reqwest/hyper/tokio)"),
         ("_PyEval_EvalFrameDefault (libpython3.11.so.1.0)", None),
         ("dumps (json/__init__.py:231)", None),  # the standard library: its caller's
         ("epoll_wait (libc.so.6)", None),
