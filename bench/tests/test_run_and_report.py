@@ -238,3 +238,5 @@ def test_start_up_is_judged_on_cpu_when_the_machine_is_loaded() -> None:
                                    "14.0 ms; judged on CPU (machine loaded)", True)  # fmt: skip
     assert rows["node_load"][1] is False  # import() costs 25 ms of CPU
     assert "CPU above an empty process `import()` 25.0 ms, `require()` 12.0 ms" in rows["node_load"][0]
+    results["footprint"]["startup_cpu"]["python_import_cpu_ms"] = 120.0  # CPU above the wall: threads
+    assert by_key(results)["import_time"][0].endswith("judged on wall (below the CPU figure)")
