@@ -61,7 +61,7 @@ export interface CashInResource {
   /** POST /cash-in/{id}/refund: full refund of a PAID cash-in. */
   refund(id: string, params: RefundCashInParams, options?: CallOptions): Promise<WithResponse<Refund>>;
   /** Polls GET /cash-in/{id} (the core's growing, jittered interval) until it leaves
-   * AWAITING_PAYMENT and returns it; after `timeoutMs` (default 120 000) rejects with a
+   * AWAITING_PAYMENT and returns it; after `timeoutMs` (default 60 000, the core's DEFAULT_SETTLE_TIMEOUT_MS) rejects with a
    * TimeoutError whose non-enumerable `lastState` is the last resource seen. */
   wait(id: string, options?: WaitOptions): Promise<WithResponse<CashIn>>;
 }
@@ -72,7 +72,7 @@ export interface CashOutResource {
   /** GET /cash-out/{id}. */
   get(id: string, options?: CallOptions): Promise<WithResponse<CashOut>>;
   /** Polls GET /cash-out/{id} until it leaves PROCESSING (the fallback for a lost webhook);
-   * after `timeoutMs` (default 120 000) rejects with a TimeoutError whose non-enumerable
+   * after `timeoutMs` (default 60 000, the core's DEFAULT_SETTLE_TIMEOUT_MS) rejects with a TimeoutError whose non-enumerable
    * `lastState` is the last resource seen. */
   wait(id: string, options?: WaitOptions): Promise<WithResponse<CashOut>>;
 }
@@ -189,7 +189,7 @@ export class ConnectPSP {
       (await callPending<T>(method, params, options))[0];
     // The settle wait: the core says which states are pending and how long to wait between polls.
     const wait = async <T>(method: string, id: string, options?: WaitOptions): Promise<WithResponse<T>> => {
-      const timeoutMs = options?.timeoutMs ?? 120_000;
+      const timeoutMs = options?.timeoutMs ?? facts().DEFAULT_SETTLE_TIMEOUT_MS;
       if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs > MAX_TIMER_MS) {
         throw new ValidationError("timeoutMs: must be a number of milliseconds above 0 and at most 2^31 - 1", {
           kind: "validation",

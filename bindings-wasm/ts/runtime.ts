@@ -150,6 +150,8 @@ export interface CoreFacts {
   readonly APPLICATION_TOKEN_HEADER: string;
   readonly DEFAULT_TIMEOUT_MS: number;
   readonly DEFAULT_MAX_RETRIES: number;
+  readonly DEFAULT_SETTLE_TIMEOUT_MS: number;
+  readonly ERROR_CLASSES: readonly string[];
   readonly MAX_RESPONSE_BYTES: number;
   readonly MAX_WEBHOOK_BYTES: number;
   readonly RESUBMIT_METHODS: readonly string[];

@@ -100,7 +100,7 @@ export interface CallOptions {
 
 /** Options of `cashOut.wait` / `cashIn.wait`. */
 export interface WaitOptions {
-  /** How long to keep polling (default 120 000 ms). */
+  /** How long to keep polling (default 60 000 ms, as in Python). */
   timeoutMs?: number;
   /** Stops waiting: rejects with an AbortError. */
   signal?: AbortSignal;
