@@ -1038,6 +1038,13 @@ impl Sim {
             Action::Abandon { op, committed } => {
                 if let Some(i) = self.live(op) {
                     self.abandon(i, committed);
+                    // A poll during a token wait is a wake-up: judge the outcome by the token
+                    // as it is now, not by the op's own earlier refresh (a stale `last` blamed
+                    // the core for failing on a token that had expired since; soak finding).
+                    if matches!(self.ops[i].state, State::Awaiting { .. }) {
+                        let valid = self.token_valid(i);
+                        self.ops[i].last = Last::AwaitWoke { valid };
+                    }
                     self.poll(i);
                 }
             }
