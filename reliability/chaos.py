@@ -14,8 +14,10 @@ judges the result from the sandbox alone:
 - every runner call ended in success or in an error the runner resolved with
   ``client.resubmit(error)``, and the transaction the SDK reported is the one the sandbox holds;
 - no call ended "definitively failed" (an error with outcome_unknown false) while the sandbox
-  held the transaction that call's attempts made: the runner looks each such error up by its
-  idempotency key in the sandbox at once (definitivelyFailedButApplied, must be 0).
+  held its payout: the runner looks each such error up in the sandbox at once
+  (definitivelyFailedButApplied, must be 0). Re-submissions count too, even when each of their
+  own requests was refused before commit: the payout an earlier call made exists, so only
+  "outcome unknown" is true (those unknowns are resubmitUnknowns, fine).
 
 The sandbox answers commit-then-drop by doing the work and closing the connection; a client
 that re-sent with a new key would pay twice, and a client that gave up would lose the payout.
@@ -228,15 +230,20 @@ def run_package(package: str, n: int, max_seconds: float) -> dict[str, Any]:
         "faultsLogged": sum(logged.values()),
         "authFaultsInjected": sum(auth_faults.values()),
         "authFaultsByKind": dict(sorted(auth_faults.items())),
-        # Calls that said "definitively failed" while the sandbox held what their attempts made.
+        # Calls that said "definitively failed" while the sandbox held their payout, whoever
+        # made it: first calls and re-submissions alike.
         "definitivelyFailedButApplied": len(definitive["applied"]),
         "definitivelyFailedButAppliedByClass": dict(Counter(e["errorClass"] for e in definitive["applied"])),
         "definitivelyFailedButAppliedExamples": definitive["applied"][:10],
-        # Re-submissions of a payout made by an earlier call that ended "definitively failed"
-        # with every request of theirs refused before commit (by the request log): true of
-        # their own requests, yet silent about the payout.
-        "definitiveResubmitOfApplied": len(definitive["resubmitOfApplied"]),
+        # Of those, re-submissions (and of these, the ones whose own requests were all refused
+        # before commit, by the request log: the payout was an earlier call's).
+        "definitivelyFailedButAppliedResubmits": sum(1 for e in definitive["applied"] if e["resubmission"]),
+        "definitivelyFailedButAppliedRefusedResubmits": sum(
+            1 for e in definitive["applied"] if e["resubmission"] and not e["ownRequestsHandled"]
+        ),
         "definitiveChecked": definitive["checked"],
+        # Re-submissions that ended outcome unknown: the true answer while the payout may exist.
+        "resubmitUnknowns": counts.get("resubmit_unknowns", 0),
         # The SDK's own retries: HTTP attempts beyond one per call (a call = a create or a resubmit).
         "retries": counts.get("attempts", 0) - calls,
         "sdkAttempts": counts.get("attempts", 0),

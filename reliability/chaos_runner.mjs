@@ -5,8 +5,9 @@
 // writes the reference -> transactionId map to $CHAOS_OUT. Every error with outcomeUnknown
 // false is looked up at once in the sandbox (by externalReference): if the sandbox holds the
 // payout, the SDK said "definitively failed" about money that moved; those findings go to
-// $CHAOS_DEFINITIVE_OUT (a re-submission whose every request was refused before commit, of a
-// payout made earlier, apart).
+// $CHAOS_DEFINITIVE_OUT. A re-submission counts there too, even when every request of its own
+// was refused before commit: the payout an earlier call made exists, so the only true answer
+// is "outcome unknown" (fine, counted as resubmit_unknowns).
 //
 // usage: node chaos_runner.mjs --n 2000 --concurrency 64 --run-id js-1 [--max-seconds 900]
 
@@ -70,28 +71,28 @@ const add = (name, k = 1) => {
   counts[name] = (counts[name] ?? 0) + k;
 };
 
-function recordError(error) {
+function recordError(error, resubmission) {
   if (!(error instanceof ConnectPSPError)) throw error; // a plain Error is a bug: crash the run
   add("errors");
   add("attempts", error.attempts);
   const label = error.name + (error.outcomeUnknown ? " (outcome unknown)" : "");
   errorClasses[label] = (errorClasses[label] ?? 0) + 1;
   if (error.outcomeUnknown) add("unknowns");
+  if (error.outcomeUnknown && resubmission) add("resubmit_unknowns");
   else if (!TRANSIENT.some((cls) => error instanceof cls)) add("unexpected_errors");
 }
 
 const definitiveApplied = [];
-const resubmitOfApplied = [];
 
 const control = async (pathAndQuery) => (await fetch(process.env.CHAOS_BASE_URL + pathAndQuery)).json();
 const sandboxHolds = async (reference) =>
   (await control(`/_sandbox/transactions?externalReference=${encodeURIComponent(reference)}`)).transactions.length > 0;
 const lastSeq = async () => (await control("/_sandbox/requests?since=18446744073709551615")).lastSeq;
 
-// As judge_definitive in chaos_runner.py: "applied" when the sandbox holds the payout and one of
-// this call's requests reached the handler; "refused" when the payout is from an earlier call
-// and every request of this one was refused before commit. `since`: the request-log seq at the
-// start of a re-submission (null for the first call).
+// As judge_definitive in chaos_runner.py: a finding whenever the sandbox holds the payout, with
+// whether one of this call's own requests reached the handler (false: a re-submission whose
+// every request was refused before commit, of a payout an earlier call made; still a false
+// "failed"). `since`: the request-log seq at the start of a re-submission (null for the first call).
 async function judge(error, reference, since) {
   if (error.outcomeUnknown) return;
   add("definitive_checked");
@@ -111,8 +112,9 @@ async function judge(error, reference, since) {
     code: error.code,
     attempts: error.attempts,
     resubmission: since !== null,
+    ownRequestsHandled: handled,
   };
-  (handled ? definitiveApplied : resubmitOfApplied).push(finding);
+  definitiveApplied.push(finding);
 }
 
 function recordSuccess(reference, result, resubmitted) {
@@ -131,7 +133,7 @@ async function pay(i) {
     recordSuccess(reference, await client.cashOut.create({ amount: amountFor(i), externalReference: reference, payee: PAYEE }), false);
     return;
   } catch (error) {
-    recordError(error);
+    recordError(error, false);
     await judge(error, reference, null);
     last = error;
   }
@@ -142,7 +144,7 @@ async function pay(i) {
       recordSuccess(reference, await client.resubmit(last), true);
       return;
     } catch (error) {
-      recordError(error);
+      recordError(error, true);
       await judge(error, reference, since);
       last = error;
     }
@@ -159,7 +161,7 @@ await Promise.all(Array.from({ length: concurrency }, worker));
 writeFileSync(process.env.CHAOS_OUT, JSON.stringify(paid));
 writeFileSync(
   process.env.CHAOS_DEFINITIVE_OUT,
-  JSON.stringify({ applied: definitiveApplied, resubmitOfApplied, checked: counts.definitive_checked ?? 0 }),
+  JSON.stringify({ applied: definitiveApplied, checked: counts.definitive_checked ?? 0 }),
 );
 console.log(
   JSON.stringify({

@@ -9,9 +9,11 @@ reference -> transactionId map it obtained, which chaos.py checks against the sa
 Every error that says the call definitively failed (``outcome_unknown`` false) is checked at
 once against the sandbox (its transactions, looked up by the payout's externalReference): if the
 sandbox holds the payout, the SDK told its caller something false, the worst bug a payment SDK
-can have, unless the call was a re-submission of a payout made earlier and the sandbox's
-request log shows every request of this call refused before commit (listed apart: true of its
-own requests, silent about the payout). Both go to CHAOS_DEFINITIVE_OUT.
+can have. That holds for a re-submission too, even when the sandbox's request log shows every
+request of the re-submission refused before commit: the payout an earlier call made exists, so
+the only true answer is "outcome unknown" (which is fine, and counted as resubmit_unknowns).
+The findings go to CHAOS_DEFINITIVE_OUT, each saying whether it was a re-submission and whether
+one of its own requests reached the handler.
 
 Environment: CHAOS_BASE_URL, CHAOS_CLIENT_ID, CHAOS_CLIENT_SECRET, CHAOS_APPLICATION_TOKEN,
 CHAOS_CRYPTO_TOKEN (the sandbox's), CHAOS_OUT (where to write the reference map),
@@ -82,17 +84,16 @@ def handled_since(seq: int, key: Optional[str]) -> bool:
     return any(200 <= (r["handlerStatus"] or 0) < 300 for r in rows)
 
 
-def judge_definitive(error: connectpsp.ConnectPSPError, reference: str, since: Optional[int]) -> Optional[str]:
-    """For an error with outcome_unknown false: None when the sandbox does not hold the payout;
-    "applied" when one of this call's requests reached the handler (the SDK said "failed" about
-    a request that was carried out); "refused" when the payout exists from an earlier call and
-    every request of this one was refused before commit. `since` is the request-log seq at the
-    start of a re-submission (None for the first call, which nothing preceded)."""
+def judge_definitive(error: connectpsp.ConnectPSPError, reference: str, since: Optional[int]) -> Optional[bool]:
+    """For an error with outcome_unknown false: None when the sandbox does not hold the payout
+    (the error told the truth); otherwise the SDK said "failed" about a payout that exists, and
+    the answer says whether one of this call's own requests reached the handler (False: a
+    re-submission whose every request was refused before commit, of a payout an earlier call
+    made; still a false "failed"). `since` is the request-log seq at the start of a
+    re-submission (None for the first call, which nothing preceded)."""
     if not sandbox_holds(reference):
         return None
-    if since is None or handled_since(since, error.idempotency_key):
-        return "applied"
-    return "refused"
+    return since is None or handled_since(since, error.idempotency_key)
 
 
 class Tally:
@@ -105,29 +106,31 @@ class Tally:
         self.paid: dict[str, str] = {}
         self.unresolved: list[str] = []
         self.definitive_applied: list[dict[str, Any]] = []
-        self.resubmit_of_applied: list[dict[str, Any]] = []
 
     def add(self, name: str, n: int = 1) -> None:
         with self.lock:
             self.counts[name] += n
 
-    def error(self, error: connectpsp.ConnectPSPError) -> None:
+    def error(self, error: connectpsp.ConnectPSPError, resubmission: bool) -> None:
         with self.lock:
             self.counts["errors"] += 1
             self.counts["attempts"] += error.attempts
             self.error_classes[type(error).__name__ + (" (outcome unknown)" if error.outcome_unknown else "")] += 1
             if error.outcome_unknown:
                 self.counts["unknowns"] += 1
+                if resubmission:
+                    self.counts["resubmit_unknowns"] += 1
             elif not isinstance(error, TRANSIENT):
                 # Anything but a transient failure is a bug in the SDK or the sandbox.
                 self.counts["unexpected_errors"] += 1
 
     def judge(
-        self, error: connectpsp.ConnectPSPError, reference: str, verdict: Optional[str], resubmission: bool
+        self, error: connectpsp.ConnectPSPError, reference: str, verdict: Optional[bool], resubmission: bool
     ) -> None:
         """Records the verdict of `judge_definitive` on a definitive error."""
         finding = {
             "resubmission": resubmission,
+            "ownRequestsHandled": verdict,
             "reference": reference,
             "errorClass": type(error).__name__,
             "status": getattr(error, "status", None),
@@ -136,10 +139,8 @@ class Tally:
         }
         with self.lock:
             self.counts["definitive_checked"] += 1
-            if verdict == "applied":
+            if verdict is not None:
                 self.definitive_applied.append(finding)
-            elif verdict == "refused":
-                self.resubmit_of_applied.append(finding)
 
     def success(self, reference: str, result: Any, resubmitted: bool) -> None:
         with self.lock:
@@ -158,7 +159,6 @@ class Tally:
     def definitive(self) -> dict[str, Any]:
         return {
             "applied": self.definitive_applied,
-            "resubmitOfApplied": self.resubmit_of_applied,
             "checked": self.counts["definitive_checked"],
         }
 
@@ -191,7 +191,7 @@ def pay_sync(client: connectpsp.Client, tally: Tally, run_id: str, i: int, stop_
         tally.success(reference, client.cash_out.create(**params), False)
         return
     except connectpsp.ConnectPSPError as error:
-        tally.error(error)
+        tally.error(error, False)
         if not error.outcome_unknown:
             tally.judge(error, reference, judge_definitive(error, reference, None), False)
         last = error
@@ -204,7 +204,7 @@ def pay_sync(client: connectpsp.Client, tally: Tally, run_id: str, i: int, stop_
             tally.success(reference, client.resubmit(last), True)
             return
         except connectpsp.ConnectPSPError as error:
-            tally.error(error)
+            tally.error(error, True)
             if not error.outcome_unknown:
                 tally.judge(error, reference, judge_definitive(error, reference, since), True)
             last = error
@@ -221,7 +221,7 @@ async def pay_async(
         tally.success(reference, await client.cash_out.create(**params), False)
         return
     except connectpsp.ConnectPSPError as error:
-        tally.error(error)
+        tally.error(error, False)
         if not error.outcome_unknown:
             tally.judge(error, reference, await asyncio.to_thread(judge_definitive, error, reference, None), False)
         last = error
@@ -234,7 +234,7 @@ async def pay_async(
             tally.success(reference, await client.resubmit(last), True)
             return
         except connectpsp.ConnectPSPError as error:
-            tally.error(error)
+            tally.error(error, True)
             if not error.outcome_unknown:
                 tally.judge(error, reference, await asyncio.to_thread(judge_definitive, error, reference, since), True)
             last = error

@@ -191,6 +191,12 @@ def invoke(client: connectpsp.Client, method: str, params: dict[str, Any]) -> An
     raise AssertionError(f"unknown method {method}")
 
 
+def method_of(scenario: dict[str, Any], index: int) -> str:
+    """The method a call invokes: a re-submission's is that of the call it re-submits."""
+    call = scenario["calls"][index]
+    return str(call["method"]) if "resubmit" not in call else method_of(scenario, call["resubmit"])
+
+
 def params() -> list[Any]:
     # A scenario main is known to fail (testdata/scenarios/README.md) is a strict xfail: it must
     # fail, and its mark must go when the fix lands.
@@ -221,16 +227,24 @@ def test_scenario(path: Path) -> None:
         options["deadline"] = config["deadlineMs"] / 1000
     try:
         with connectpsp.Client(**options) as client:
+            # The error each call ended with (None for a success): what a `resubmit` call re-submits.
+            errors: list[Optional[connectpsp.ConnectPSPError]] = []
             for index, call in enumerate(scenario["calls"]):
                 where = f"{scenario['name']} call {index + 1}"
                 secrets += [a["json"]["accessToken"] for a in call["token"] if "accessToken" in a.get("json", {})]
                 server.start_call(call)
                 result: Any = None
                 error: Optional[connectpsp.ConnectPSPError] = None
+                resubmitted = errors[call["resubmit"]] if "resubmit" in call else None
+                assert resubmitted is not None or "resubmit" not in call, f"{where}: that call did not fail"
                 try:
-                    result = invoke(client, call["method"], call["params"])
+                    if resubmitted is None:
+                        result = invoke(client, call["method"], call["params"])
+                    else:
+                        result = client.resubmit(resubmitted)
                 except connectpsp.ConnectPSPError as e:
                     error = e
+                errors.append(error)
                 assert not server.errors, f"{where}: {server.errors}"
                 assert server.unused("api") == 0, f"{where}: scripted API answers left (fewer attempts): {error!r}"
                 assert server.unused("token") == 0, f"{where}: scripted token answers left"
@@ -240,7 +254,9 @@ def test_scenario(path: Path) -> None:
                 info: Any = result if error is None else error
                 key = info.idempotency_key
                 sent = [h.get("x-idempotency-key") for h in server.api_headers]
-                if call["method"] in KEYED:
+                if resubmitted is not None:
+                    assert key == resubmitted.idempotency_key, f"{where}: re-submitted with another key"
+                if method_of(scenario, index) in KEYED:
                     assert key, f"{where}: the result carries no key"
                     assert all(k == key for k in sent), f"{where}: attempts sent {sent}, result says {key}"
                 else:

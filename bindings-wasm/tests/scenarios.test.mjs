@@ -123,12 +123,20 @@ function invoke(client, method, params) {
   }
 }
 
+/** The method a call invokes: a re-submission's is that of the call it re-submits. */
+function methodOf(scenario, index) {
+  const call = scenario.calls[index];
+  return call.resubmit === undefined ? call.method : methodOf(scenario, call.resubmit);
+}
+
 const KEYED = new Set(["cashOut.create", "cashIn.create", "cashIn.refund"]);
 
 async function runScenario(scenario) {
   const state = { call: null, next: null, api: [] };
   const client = new ConnectPSP({ ...CREDENTIALS, baseUrl: "https://api.test.example", ...scenario.config, fetch: scriptedFetch(state) });
   const secrets = [CREDENTIALS.clientSecret, CREDENTIALS.applicationToken, CREDENTIALS.cryptoToken];
+  // The error each call ended with (undefined for a success): what a `resubmit` call re-submits.
+  const errors = [];
   try {
     for (const [index, call] of scenario.calls.entries()) {
       const where = `${scenario.name} call ${index + 1}`;
@@ -136,11 +144,15 @@ async function runScenario(scenario) {
       Object.assign(state, { call, next: { token: 0, api: 0 }, api: [] });
       let result;
       let error;
+      const resubmitted = call.resubmit === undefined ? undefined : errors[call.resubmit];
+      if (call.resubmit !== undefined) assert.ok(resubmitted, `${where}: call ${call.resubmit + 1} did not fail`);
+      const method = methodOf(scenario, index);
       try {
-        result = await invoke(client, call.method, call.params);
+        result = resubmitted === undefined ? await invoke(client, call.method, call.params) : await client.resubmit(resubmitted);
       } catch (e) {
         error = e;
       }
+      errors.push(error);
       const unused = (purpose) => call[purpose].slice(state.next[purpose]).filter((a) => a.repeat !== true).length;
       assert.equal(unused("api"), 0, `${where}: scripted API answers left (fewer attempts than expected); ${error ?? ""}`);
       assert.equal(unused("token"), 0, `${where}: scripted token answers left`);
@@ -151,7 +163,8 @@ async function runScenario(scenario) {
       const info = error === undefined ? result.response : error;
       const key = info.idempotencyKey;
       const sent = state.api.map((h) => h.get("x-idempotency-key"));
-      if (KEYED.has(call.method)) {
+      if (resubmitted !== undefined) assert.equal(key, resubmitted.idempotencyKey, `${where}: re-submitted with another key`);
+      if (KEYED.has(method)) {
         assert.ok(key, `${where}: the result carries no key`);
         sent.forEach((k, n) => assert.equal(k, key, `${where}: attempt ${n + 1} sent another key`));
       } else {

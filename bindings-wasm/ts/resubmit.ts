@@ -26,7 +26,9 @@ export function rememberCall(
   send: (method: string, params: object) => Promise<unknown>,
 ): void {
   if (!(error instanceof ConnectPSPError) || error.idempotencyKey === null) return;
-  const pinned = { ...params, idempotencyKey: error.idempotencyKey };
+  // possiblyApplied: an earlier submission with this key may have been applied, so the core
+  // reports every error of the re-submission outcome unknown, and a success as usual.
+  const pinned = { ...params, idempotencyKey: error.idempotencyKey, possiblyApplied: true };
   remembered.set(error, { owner, replay: () => send(method, pinned) });
 }
 

@@ -129,6 +129,10 @@ pub const RESUBMIT_METHODS: [&str; KEYED] = {
     out
 };
 
+/// The bridge parameter of [`PreparedCall::possibly_applied`] (beside `idempotencyKey`): what a
+/// binding's `resubmit(error)` sends as `true`.
+pub const POSSIBLY_APPLIED: &str = "possiblyApplied";
+
 const fn contains_id(path: &str) -> bool {
     let b = path.as_bytes();
     let mut i = 0;
@@ -177,6 +181,9 @@ pub struct PreparedCall {
     body: Option<Vec<u8>>,
     /// The caller's key, checked; `None` lets the operation draw one (keyed calls only).
     idempotency_key: Option<IdempotencyKey>,
+    /// A re-submission of a call that may already have been applied
+    /// ([`PreparedCall::possibly_applied`]).
+    possibly_applied: bool,
 }
 
 impl PreparedCall {
@@ -188,7 +195,43 @@ impl PreparedCall {
             call,
             body,
             idempotency_key,
+            possibly_applied: false,
         })
+    }
+
+    /// Marks the call as the re-submission, with the key it used, of a call that may already
+    /// have been applied: the operation starts with its sticky "may have been applied" flag
+    /// set, so every error it ends with is outcome unknown (this operation's own attempts being
+    /// refused says nothing about the earlier ones), while a success, the server's replay of
+    /// the original included, is reported as usual. Both bindings' `resubmit(error)` set it on
+    /// every re-submission: whatever the error said, another submission with that key (an
+    /// earlier re-submission of the same error, or one running beside it) may have been
+    /// applied. Only for the keyed calls, and only with the caller's key: a new key could pay
+    /// twice.
+    pub fn possibly_applied(mut self) -> Result<PreparedCall, Error> {
+        if !self.call.takes_idempotency_key() {
+            return Err(Error::validation(
+                POSSIBLY_APPLIED,
+                format!(
+                    "is only used by {}",
+                    crate::model::one_of(&RESUBMIT_METHODS)
+                ),
+            ));
+        }
+        if self.idempotency_key.is_none() {
+            return Err(Error::validation(
+                "idempotencyKey",
+                "is required to re-submit a call that may have been applied: send the key it \
+                 used, never a new one",
+            ));
+        }
+        self.possibly_applied = true;
+        Ok(self)
+    }
+
+    /// Whether this is the re-submission of a call that may have been applied.
+    pub fn is_possibly_applied(&self) -> bool {
+        self.possibly_applied
     }
 
     pub fn call(&self) -> &Call {
@@ -205,8 +248,13 @@ impl PreparedCall {
         self.call
     }
 
-    pub(crate) fn into_parts(self) -> (Call, Option<Vec<u8>>, Option<IdempotencyKey>) {
-        (self.call, self.body, self.idempotency_key)
+    pub(crate) fn into_parts(self) -> (Call, Option<Vec<u8>>, Option<IdempotencyKey>, bool) {
+        (
+            self.call,
+            self.body,
+            self.idempotency_key,
+            self.possibly_applied,
+        )
     }
 }
 
@@ -222,6 +270,7 @@ impl std::fmt::Debug for PreparedCall {
                 ),
             )
             .field("caller_key", &self.idempotency_key.is_some())
+            .field("possibly_applied", &self.possibly_applied)
             .finish()
     }
 }

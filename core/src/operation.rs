@@ -10,7 +10,10 @@
 //! [`crate::retry`] (`answer_may_have_applied`, `failure_may_have_applied`); once an attempt
 //! may have been applied, the operation's outcome is unknown on every later path (token
 //! refresh failures, a second `TOKEN_EXPIRED`, a 4xx on a later attempt, the deadline, an
-//! abandoned wait). `Operation::decorate` reads that one sticky flag; nothing else sets it.
+//! abandoned wait). A re-submission of a call that ended that way (`client.resubmit(error)`,
+//! `call::PreparedCall::possibly_applied`) starts with the flag set: its own attempts being
+//! refused says nothing about the earlier ones. `Operation::decorate` reads that one sticky
+//! flag; nothing else sets it.
 
 use std::fmt;
 
@@ -298,7 +301,9 @@ pub struct Operation {
     retries_used: u32,
     replayed_after_token_expiry: bool,
     /// THE sticky flag: some attempt of a state-changing call may have been applied
-    /// (`retry::answer_may_have_applied` / `retry::failure_may_have_applied`). Never reset.
+    /// (`retry::answer_may_have_applied` / `retry::failure_may_have_applied`), or this is the
+    /// re-submission of a call that may have been (`PreparedCall::possibly_applied`). Never
+    /// reset.
     possibly_applied: bool,
     /// Set while handling an attempt when the core plans to send the request again.
     retry_planned: bool,
@@ -341,14 +346,14 @@ impl Operation {
         entropy: [u8; 32],
         now_ms: u64,
     ) -> Operation {
-        let (call, prepared) = match call.into() {
+        let (call, prepared, possibly_applied) = match call.into() {
             CallInput::Prepared(prepared) => {
-                let (call, body, key) = prepared.into_parts();
-                (call, Ok((body, key)))
+                let (call, body, key, possibly_applied) = prepared.into_parts();
+                (call, Ok((body, key)), possibly_applied)
             }
             CallInput::Unprepared(call) => {
                 let prepared = prepare_parts(&call);
-                (call, prepared)
+                (call, prepared, false)
             }
         };
         let mut key_bytes = [0u8; 16];
@@ -372,7 +377,9 @@ impl Operation {
             token_attempts: 0,
             retries_used: 0,
             replayed_after_token_expiry: false,
-            possibly_applied: false,
+            // A re-submission of a call that may have been applied starts where that call
+            // ended: unknown until a success says otherwise.
+            possibly_applied,
             retry_planned: false,
             last_status: None,
             last_request_id: None,
@@ -863,7 +870,8 @@ impl Operation {
     }
 
     /// Adds what the caller needs to act on an error: the key, attempts, last request id,
-    /// and the outcome-unknown flag, always from the sticky flag (never from the caller).
+    /// and the outcome-unknown flag, always from the sticky flag (a caller can only raise it,
+    /// by re-submitting, never clear it).
     fn decorate(&self, mut error: Error) -> Error {
         error.idempotency_key = self.idempotency_key().map(str::to_owned);
         error.attempts = self.attempts;

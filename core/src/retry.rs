@@ -3,7 +3,7 @@
 //! jitter seeded with the caller's random bytes.
 //!
 //! The "may have been applied" rule lives here and only here ([`answer_may_have_applied`],
-//! [`failure_may_have_applied`]); `docs/api-decisions.md` ("Money safety and the driver")
+//! [`failure_may_have_applied`]); `docs/api-decisions.md` ("The driver")
 //! states it in words. The driver applies it to every attempt of a call that changes state on
 //! the server and never forgets it for the rest of the operation.
 

@@ -6,7 +6,7 @@ use connectpsp_core::bridge::{
     idempotency_key_for, outcome_to_json, prepare_call,
 };
 use connectpsp_core::config::Naming;
-use connectpsp_core::http::HttpResponse;
+use connectpsp_core::http::{HttpRequest, HttpResponse};
 use connectpsp_core::operation::{Call, Operation, Session, Step};
 use connectpsp_core::{Error, ErrorKind};
 use serde_json::{Value, json};
@@ -24,6 +24,22 @@ fn config_json(naming: &str, float_amounts: bool) -> String {
         "bindingVersion": "0.1.0",
     })
     .to_string()
+}
+
+/// Answers the operation's token exchange (at t=0) and returns its first API request (t=1).
+fn first_api_request(op: &mut Operation, session: &mut Session) -> HttpRequest {
+    let Step::Send(_) = op.poll(session, 0) else {
+        panic!("expected the token exchange")
+    };
+    op.handle_response(
+        session,
+        HttpResponse::new(200, vec![], r#"{"accessToken":"t","expiresIn":3600}"#),
+        1,
+    );
+    match op.poll(session, 1) {
+        Step::Send(request) => request,
+        other => panic!("expected the API request, got {other:?}"),
+    }
 }
 
 fn parse(text: &str) -> Value {
@@ -190,17 +206,7 @@ fn outcome_json_has_string_amounts_and_caller_keys() {
     let mut session = Session::new(config.clone());
     let call = prepare_call("cashIn.get", r#"{"id":"US7B1JQ"}"#, Codec::PYTHON).unwrap();
     let mut op = Operation::new(call, &session, [3; 32], 0);
-    let Step::Send(_) = op.poll(&mut session, 0) else {
-        panic!()
-    };
-    op.handle_response(
-        &mut session,
-        HttpResponse::new(200, vec![], r#"{"accessToken":"t","expiresIn":3600}"#),
-        1,
-    );
-    let Step::Send(_) = op.poll(&mut session, 1) else {
-        panic!()
-    };
+    first_api_request(&mut op, &mut session);
     let body = r#"{"transactionId":"kk6g","internalCode":"US7B1JQ","externalReference":"order_abc123","status":"PAID","amount":150.5,"payer":{"name":"João Silva","document":"12345678909","bankData":null},"requestedAt":"2026-03-10T11:20:00-03:00"}"#;
     op.handle_response(
         &mut session,
@@ -275,17 +281,7 @@ fn a_prepared_call_carries_its_body_and_the_operation_sends_those_bytes() {
     let mut session = Session::new(config);
     let mut op = Operation::new(prepared, &session, [3; 32], 0);
     assert_eq!(op.idempotency_key(), Some("key-1"));
-    let Step::Send(_) = op.poll(&mut session, 0) else {
-        panic!()
-    };
-    op.handle_response(
-        &mut session,
-        HttpResponse::new(200, vec![], r#"{"accessToken":"t","expiresIn":3600}"#),
-        1,
-    );
-    let Step::Send(request) = op.poll(&mut session, 1) else {
-        panic!()
-    };
+    let request = first_api_request(&mut op, &mut session);
     assert_eq!(request.body, expected);
     assert!(request.url.ends_with("/cash-out"));
 
@@ -457,4 +453,90 @@ fn a_token_moves_through_a_store_entry_between_sessions() {
         None
     );
     assert!(c.adopt_from_store("tok-a", 5, wall).is_err());
+
+/// `resubmit(error)` of an outcome-unknown call: `possibly_applied` with the error's key. The
+/// operation reports every error outcome unknown (with the key), even a refusal before commit;
+/// a success (the server's replay) is a plain outcome.
+#[test]
+fn a_possibly_applied_resubmission_stays_unknown_until_it_succeeds() {
+    let params = json!({
+        "amount": "50.00",
+        "external_reference": "withdrawal-7",
+        "idempotency_key": "key-7",
+        "possibly_applied": true,
+        "payee": {"name": "Maria Silva", "document": "12345678909",
+                  "destination": {"type": "PIX", "pix_key_type": "CPF", "pix_key": "12345678909"}}
+    });
+    let run = |params: &Value, answer: HttpResponse| {
+        let prepared = prepare_call("cashOut.create", &params.to_string(), Codec::PYTHON).unwrap();
+        let config = config_from_json(&config_json("snake", false)).unwrap();
+        let mut session = Session::new(config);
+        let mut op = Operation::new(prepared, &session, [5; 32], 0);
+        let request = first_api_request(&mut op, &mut session);
+        assert_eq!(request.header("X-Idempotency-Key"), Some("key-7"));
+        op.handle_response(&mut session, answer, 2);
+        match op.poll(&mut session, 2) {
+            Step::Done(result) => result,
+            other => panic!("{other:?}"),
+        }
+    };
+    let refused = || {
+        HttpResponse::new(
+            422,
+            vec![("Content-Type".into(), "application/problem+json".into())],
+            r#"{"type":"about:blank","title":"t","status":422,"code":"INSUFFICIENT_FUNDS"}"#,
+        )
+    };
+    let error = run(&params, refused()).unwrap_err();
+    assert_eq!(error.class_name(), "InsufficientFundsError");
+    assert!(error.outcome_unknown, "{error}");
+    assert_eq!(error.idempotency_key.as_deref(), Some("key-7"));
+    assert!(error.to_string().contains("key-7"), "{error}");
+
+    // Without the mark (a re-submission of a call known not to have been applied) the refusal
+    // is definitive.
+    let mut known = params.clone();
+    known["possibly_applied"] = json!(false);
+    assert!(!run(&known, refused()).unwrap_err().outcome_unknown);
+
+    // A success is reported as usual.
+    let fixture = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/api/cash_out_create.202.json"),
+    )
+    .unwrap();
+    let replay = HttpResponse::new(
+        202,
+        vec![("Idempotent-Replayed".into(), "true".into())],
+        fixture,
+    );
+    let outcome = run(&params, replay).unwrap();
+    assert!(outcome.replayed);
+    assert_eq!(outcome.idempotency_key.as_deref(), Some("key-7"));
+
+    // Only with the key it used (a new key could pay twice), only for keyed calls, only a
+    // boolean; an error before sending of a flagged keyed call is outcome unknown too.
+    let mut keyless = params.clone();
+    keyless.as_object_mut().unwrap().remove("idempotency_key");
+    let error = prepare_call("cashOut.create", &keyless.to_string(), Codec::PYTHON).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("idempotency_key"));
+    assert!(error.outcome_unknown);
+    let mut bad = params.clone();
+    bad["payee"]["document"] = json!("123");
+    let error = prepare_call("cashOut.create", &bad.to_string(), Codec::PYTHON).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("payee.document"));
+    assert!(error.outcome_unknown);
+    assert_eq!(error.idempotency_key.as_deref(), Some("key-7"));
+    let error = prepare_call(
+        "cashOut.get",
+        r#"{"id": "IVKPRMOCDY", "possiblyApplied": true}"#,
+        Codec::JS,
+    )
+    .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("possiblyApplied"));
+    assert!(!error.outcome_unknown);
+    let mut wrong = params.clone();
+    wrong["possibly_applied"] = json!("yes");
+    let error = prepare_call("cashOut.create", &wrong.to_string(), Codec::PYTHON).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("possibly_applied"));
 }

@@ -11,15 +11,23 @@
 //! are mixed in. Every sequence ends with a drain phase in which the server answers well, so
 //! every operation reaches its end and its result is checked.
 //!
+//! A `Resubmit` action does what `client.resubmit(error)` does with an operation that ended in
+//! an error (the latest of its key or an older one, while others with the key may still run):
+//! the same call with the same key, marked `possibly_applied` (`PreparedCall::possibly_applied`).
+//! The oracle's transactions are per key, so the re-submission's transaction is the original's.
+//!
 //! Invariants (the `Inv` enum names them in failure messages):
 //! - `money`: an operation never ends "definitively failed" (an error without
-//!   `outcome_unknown`) while the oracle holds its transaction.
+//!   `outcome_unknown`) while the oracle holds its transaction; for a re-submission, whatever
+//!   attempt of whichever operation with that key made it.
 //! - `unknown`: for a money-moving call, `outcome_unknown` is true exactly when some attempt may
 //!   have been applied by what the client could observe (docs/api-decisions.md, the rule of
 //!   issue 11 item 1): not when every attempt was refused by an API problem 4xx, a 429, a 503
-//!   with the API's problem body, or failed before anything was sent. Never for a GET.
+//!   with the API's problem body, or failed before anything was sent. Never for a GET. A
+//!   re-submission starts as "may have been applied".
 //! - `key`: every API attempt of an operation carries the same `X-Idempotency-Key` (none for
-//!   GETs and rebalance), the error or outcome carries it, and no two operations share one.
+//!   GETs and rebalance), the error or outcome carries it, and no two operations share one
+//!   (a re-submission carries the key of the operation it re-submits).
 //! - `budget`: at most `max_retries + 1` API attempts, plus the one TOKEN_EXPIRED replay;
 //!   `attempts` in the result equals the attempts the transport saw.
 //! - `deadline`: no `Send` at or past the operation's deadline, no attempt timeout reaching
@@ -46,6 +54,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::OnceLock;
 
+use connectpsp_core::call::PreparedCall;
 use connectpsp_core::config::Config;
 use connectpsp_core::http::{FailureKind, HttpRequest, HttpResponse, Purpose, TransportFailure};
 use connectpsp_core::model::parse_request_str;
@@ -71,7 +80,7 @@ const PAYER_CPF: &str = "12345678909";
 const PERSONAL: [&str; 5] = [PAYEE_NAME, PAYEE_CPF, PIX_KEY, PAYER_NAME, PAYER_CPF];
 
 const START_MS: u64 = 1_760_000_000_000;
-const MAX_OPS: usize = 6;
+const MAX_OPS: usize = 8;
 
 // ---------------------------------------------------------------------------------------------
 // What proptest generates.
@@ -100,6 +109,31 @@ impl CallKind {
     }
 
     fn call(self, index: usize) -> Call {
+        self.call_with_key(index, None)
+    }
+
+    /// The call of operation `index`, with `key` as the caller's key when given (a
+    /// re-submission sends the body of the call it re-submits, with that call's key).
+    fn call_with_key(self, index: usize, key: Option<String>) -> Call {
+        let mut call = self.fresh_call(index);
+        if let Some(key) = key {
+            match &mut call {
+                Call::CreateCashOut {
+                    idempotency_key, ..
+                }
+                | Call::CreateCashIn {
+                    idempotency_key, ..
+                }
+                | Call::RefundCashIn {
+                    idempotency_key, ..
+                } => *idempotency_key = Some(key),
+                _ => panic!("{self:?} cannot be re-submitted"),
+            }
+        }
+        call
+    }
+
+    fn fresh_call(self, index: usize) -> Call {
         match self {
             CallKind::CashOut | CallKind::CashOutCallerKey => Call::CreateCashOut {
                 request: parse_request_str(&format!(
@@ -288,6 +322,11 @@ enum Action {
     Spawn {
         call: CallKind,
         options: Option<CallOptions>,
+    },
+    /// `client.resubmit(error)`: the n-th operation (round) that ended in an error, keyed,
+    /// sent again with its key, marked possibly applied.
+    Resubmit {
+        op: usize,
     },
 }
 
@@ -497,6 +536,7 @@ fn action_any() -> impl Strategy<Value = Action> {
             .prop_map(|(op, release, committed)| Action::Cancel { op, release, committed }),
         2 => (call_kind(), prop::option::of(call_options()))
             .prop_map(|(call, options)| Action::Spawn { call, options }),
+        2 => (0..MAX_OPS).prop_map(|op| Action::Resubmit { op }),
     ]
 }
 
@@ -656,6 +696,12 @@ struct Op {
     op: Operation,
     kind: CallKind,
     index: usize,
+    /// The index whose body the call sends (its own; a re-submission's is the original's).
+    body_index: usize,
+    /// The operation this one re-submits.
+    resubmit_of: Option<usize>,
+    /// The key its error carried, once it ended in one.
+    error_key: Option<Option<String>>,
     deadline_at: u64,
     /// The operation's limits (the client's, or its `CallOptions`).
     timeout_ms: u64,
@@ -666,8 +712,6 @@ struct Op {
     token_expired_seen: u32,
     /// Some attempt may have been applied, by what the client could observe.
     may_have_applied: bool,
-    /// The server applied an attempt (the oracle's truth).
-    applied: bool,
     last: Last,
     /// The last API answer was one the rule retries, with this Retry-After (ms), and the
     /// remaining deadline when it was handled.
@@ -823,6 +867,49 @@ impl Sim {
             return;
         }
         let index = self.ops.len();
+        let op = new_operation(
+            kind.call(index),
+            &self.session,
+            self.entropy(index),
+            self.now,
+        );
+        self.push(op, kind, index, None, false, options);
+    }
+
+    /// `client.resubmit(error)` of the n-th operation (round) that ended in a keyed error.
+    fn resubmit(&mut self, n: usize) {
+        if self.ops.len() >= MAX_OPS {
+            return;
+        }
+        // Any error, the latest or an older one, while other operations with its key may still
+        // run: a caller may re-submit the same error twice, or two at once.
+        let ended: Vec<usize> = (0..self.ops.len())
+            .filter(|&i| self.ops[i].kind.keyed() && self.ops[i].error_key.is_some())
+            .collect();
+        if ended.is_empty() {
+            return;
+        }
+        let original = ended[n % ended.len()];
+        let Some(Some(key)) = self.ops[original].error_key.clone() else {
+            self.check(Inv::Key, false, || {
+                format!("op{original}'s error carries no key to re-submit with")
+            });
+            return;
+        };
+        let index = self.ops.len();
+        let (kind, body_index) = (self.ops[original].kind, self.ops[original].body_index);
+        // As both bindings' `resubmit`: always possibly applied (an earlier submission with the
+        // key, this error's or another re-submission's, may have been).
+        let prepared = PreparedCall::new(kind.call_with_key(body_index, Some(key)))
+            .unwrap()
+            .possibly_applied()
+            .unwrap();
+        let op = Operation::new(prepared, &self.session, self.entropy(index), self.now);
+        self.log(|| format!("op{index} re-submits op{original}"));
+        self.push(op, kind, body_index, Some(original), true, None);
+    }
+
+    fn entropy(&self, index: usize) -> [u8; 32] {
         let mut entropy = [0u8; 32];
         for (j, b) in entropy.iter_mut().enumerate() {
             *b = (self.seed as usize)
@@ -830,7 +917,19 @@ impl Sim {
                 .wrapping_add(index * 71)
                 .wrapping_add(j * 13) as u8;
         }
-        let mut op = new_operation(kind.call(index), &self.session, entropy, self.now);
+        entropy
+    }
+
+    fn push(
+        &mut self,
+        mut op: Operation,
+        kind: CallKind,
+        body_index: usize,
+        resubmit_of: Option<usize>,
+        possibly_applied: bool,
+        options: Option<CallOptions>,
+    ) {
+        let index = self.ops.len();
         // The documented resolution: the call's override, else the client's setting; the
         // deadline, else timeout x attempts of the call's own limits.
         let timeout_ms = options
@@ -847,11 +946,21 @@ impl Sim {
             op = op.with_options(options);
         }
         let key = op.idempotency_key().map(str::to_owned);
-        if let Some(key) = &key {
-            let fresh = self.keys_seen.insert(key.clone());
-            self.check(Inv::Key, fresh, || {
-                format!("op{index} got the key {key} of another operation")
-            });
+        match resubmit_of {
+            None => {
+                if let Some(key) = &key {
+                    let fresh = self.keys_seen.insert(key.clone());
+                    self.check(Inv::Key, fresh, || {
+                        format!("op{index} got the key {key} of another operation")
+                    });
+                }
+            }
+            Some(original) => {
+                let want = self.ops[original].key.clone();
+                self.check(Inv::Key, key == want, || {
+                    format!("op{index} re-submits op{original} with key {key:?}, not {want:?}")
+                });
+            }
         }
         self.check(Inv::Key, key.is_some() == kind.keyed(), || {
             format!("op{index} ({kind:?}) has key {key:?}")
@@ -861,6 +970,9 @@ impl Sim {
             op,
             kind,
             index,
+            body_index,
+            resubmit_of,
+            error_key: None,
             deadline_at: self.now + deadline_ms,
             timeout_ms,
             max_retries,
@@ -868,8 +980,8 @@ impl Sim {
             state: State::Idle,
             api_sends: 0,
             token_expired_seen: 0,
-            may_have_applied: false,
-            applied: false,
+            // What the re-submitted call's error said: its attempts may have been applied.
+            may_have_applied: possibly_applied,
             last: Last::None,
             last_transient: None,
             token_failures: 0,
@@ -895,13 +1007,24 @@ impl Sim {
             .is_some_and(|(value, expires)| self.now < *expires && !self.revoked.contains(value))
     }
 
+    /// The oracle's transaction key of operation `i`: its idempotency key (shared by its
+    /// re-submissions), or the operation itself for a keyless call.
+    fn transaction_key(&self, i: usize) -> String {
+        let op = &self.ops[i];
+        op.key.clone().unwrap_or_else(|| format!("op{}", op.index))
+    }
+
+    /// The oracle holds the transaction of operation `i` (made by it or by an earlier
+    /// operation with its key).
+    fn holds(&self, i: usize) -> bool {
+        self.transactions.contains_key(&self.transaction_key(i))
+    }
+
     fn apply(&mut self, i: usize) {
-        let op = &mut self.ops[i];
-        if !op.kind.money() {
+        if !self.ops[i].kind.money() {
             return;
         }
-        op.applied = true;
-        let key = op.key.clone().unwrap_or_else(|| format!("op{}", op.index));
+        let key = self.transaction_key(i);
         *self.transactions.entry(key).or_default() += 1;
     }
 
@@ -915,6 +1038,13 @@ impl Sim {
             Action::Abandon { op, committed } => {
                 if let Some(i) = self.live(op) {
                     self.abandon(i, committed);
+                    // A poll during a token wait is a wake-up: judge the outcome by the token
+                    // as it is now, not by the op's own earlier refresh (a stale `last` blamed
+                    // the core for failing on a token that had expired since; soak finding).
+                    if matches!(self.ops[i].state, State::Awaiting { .. }) {
+                        let valid = self.token_valid(i);
+                        self.ops[i].last = Last::AwaitWoke { valid };
+                    }
                     self.poll(i);
                 }
             }
@@ -932,6 +1062,7 @@ impl Sim {
                 }
             }
             Action::Spawn { call, options } => self.spawn(call, options),
+            Action::Resubmit { op } => self.resubmit(op),
         }
     }
 
@@ -1425,15 +1556,23 @@ impl Sim {
 
     fn on_done(&mut self, i: usize, result: Result<Outcome, Error>) {
         self.ops[i].state = State::Done;
+        let held = self.holds(i);
         let op = &self.ops[i];
-        let (kind, key, sends, applied, may, last) = (
+        let (kind, key, sends, may, last, resubmit_of) = (
             op.kind,
             op.key.clone(),
             op.api_sends,
-            op.applied,
             op.may_have_applied,
             op.last,
+            op.resubmit_of,
         );
+        let what = match resubmit_of {
+            Some(original) => format!("{kind:?}, re-submitting op{original}"),
+            None => format!("{kind:?}"),
+        };
+        if let Err(error) = &result {
+            self.ops[i].error_key = Some(error.idempotency_key.clone());
+        }
         match result {
             Ok(outcome) => {
                 self.log(|| format!("op{i} done ok {}", outcome.status));
@@ -1449,8 +1588,8 @@ impl Sim {
                         outcome.attempts
                     )
                 });
-                self.check(Inv::Money, !kind.money() || applied, || {
-                    format!("op{i} succeeded but the server holds no transaction")
+                self.check(Inv::Money, !kind.money() || held, || {
+                    format!("op{i} ({what}) succeeded but the server holds no transaction")
                 });
             }
             Err(error) => {
@@ -1472,10 +1611,10 @@ impl Sim {
                 }
                 self.check(
                     Inv::Money,
-                    !(kind.money() && applied && !error.outcome_unknown),
+                    !(kind.money() && held && !error.outcome_unknown),
                     || {
                         format!(
-                            "op{i} ({kind:?}) definitively failed ({:?}, status {:?}) while the server holds its transaction",
+                            "op{i} ({what}) definitively failed ({:?}, status {:?}) while the server holds its transaction",
                             error.kind, error.status
                         )
                     },
@@ -1483,7 +1622,7 @@ impl Sim {
                 let expected = kind.money() && may;
                 self.check(Inv::Unknown, error.outcome_unknown == expected, || {
                     format!(
-                        "op{i} ({kind:?}) ended {:?} status {:?} with outcome_unknown={}, expected {expected} (attempts may have been applied: {may})",
+                        "op{i} ({what}) ended {:?} status {:?} with outcome_unknown={}, expected {expected} (attempts may have been applied: {may})",
                         error.kind, error.status, error.outcome_unknown
                     )
                 });

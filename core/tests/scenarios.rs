@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use connectpsp_core::Error;
-use connectpsp_core::bridge::{Codec, call_from_json, config_from_json};
+use connectpsp_core::bridge::{Codec, config_from_json, prepare_call};
 use connectpsp_core::http::{FailureKind, HttpRequest, HttpResponse, Purpose, TransportFailure};
 use connectpsp_core::operation::{Call, Operation, Outcome, Session, Step};
 use serde_json::{Value, json};
@@ -355,6 +355,8 @@ fn run(name: &str, scenario: &Value) {
         APP_TOKEN.to_owned(),
         CRYPTO.to_owned(),
     ];
+    // Each call's method, params and error, for the calls that re-submit one.
+    let mut ended: Vec<(String, Value, Option<Error>)> = Vec::new();
     for (i, spec) in scenario["calls"].as_array().unwrap().iter().enumerate() {
         let context = format!("{name} call {}", i + 1);
         for entry in spec["token"].as_array().into_iter().flatten() {
@@ -363,14 +365,41 @@ fn run(name: &str, scenario: &Value) {
             }
         }
         now += spec["clockStepMs"].as_u64().unwrap_or(0);
-        let method = spec["method"].as_str().unwrap();
-        let call = call_from_json(method, &spec["params"].to_string(), Codec::JS)
+        // A re-submission is what both bindings' `resubmit(error)` sends: the same call with
+        // the error's key, marked possibly applied.
+        let (method, params, resubmitted_key) = match spec["resubmit"].as_u64() {
+            Some(n) => {
+                let (method, params, error) = &ended[n as usize];
+                let error = error
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{context}: call {} did not fail", n + 1));
+                let mut params = params.clone();
+                params["idempotencyKey"] = json!(error.idempotency_key);
+                params["possiblyApplied"] = json!(true);
+                (method.clone(), params, Some(error.idempotency_key.clone()))
+            }
+            None => (
+                spec["method"].as_str().unwrap().to_owned(),
+                spec["params"].clone(),
+                None,
+            ),
+        };
+        let prepared = prepare_call(&method, &params.to_string(), Codec::JS)
             .unwrap_or_else(|e| panic!("{context}: bad params: {e}"));
+        let call = prepared.call().clone();
         let mut entropy = [0u8; 32];
         entropy[0] = i as u8;
         entropy[1] = name.len() as u8;
-        let mut op = Operation::new(call.clone(), &session, entropy, now);
+        let mut op = Operation::new(prepared, &session, entropy, now);
         let (result, seen) = drive(&context, &mut op, &mut session, &mut now, spec);
         check(&context, &call, &spec["expect"], &result, &seen, &secrets);
+        if let Some(key) = resubmitted_key {
+            let sent = match &result {
+                Ok(o) => o.idempotency_key.clone(),
+                Err(e) => e.idempotency_key.clone(),
+            };
+            assert_eq!(sent, key, "{context}: re-submitted with another key");
+        }
+        ended.push((method, params, result.err()));
     }
 }

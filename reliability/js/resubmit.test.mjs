@@ -46,6 +46,31 @@ test("a refused call re-submitted happens once", async () => {
   assert.deepEqual((await outsFor("js-refused-1")).map((t) => t.transactionId), [result.transactionId]);
 });
 
+test("a re-submission refused before commit stays outcome unknown while the payout exists", async () => {
+  // The first call is committed and its answer dropped: the payout exists, the outcome is unknown.
+  await sb.fault({ method: "POST", path: "/cash-out", kind: "commit_then_drop", count: 1 });
+  const client = sb.client({ maxRetries: 0 });
+  const first = await client.cashOut
+    .create({ amount: "9.99", externalReference: "js-resubmit-refused-1", payee: PAYEE })
+    .then(() => assert.fail("a dropped answer must throw"), (e) => e);
+  assert.equal(first.outcomeUnknown, true);
+  const [created] = await outsFor("js-resubmit-refused-1");
+  assert.ok(created);
+  // The re-submission is refused before commit (the API's own 503): true of that request,
+  // silent about the payout, so "definitively failed" would be false.
+  await sb.fault({ method: "POST", path: "/cash-out", kind: "status", status: 503, count: 1 });
+  const second = await client.resubmit(first).then(() => assert.fail("503 must throw"), (e) => e);
+  assert.ok(second instanceof sdk.ServerError);
+  assert.equal(second.status, 503);
+  assert.equal(second.outcomeUnknown, true);
+  assert.equal(second.idempotencyKey, first.idempotencyKey);
+  // It still resolves: the next re-submission finds the one payout, reported as a plain success.
+  const result = await client.resubmit(second);
+  assert.equal(result.transactionId, created.transactionId);
+  assert.equal(result.response.replayed, true);
+  assert.equal((await outsFor("js-resubmit-refused-1")).length, 1);
+});
+
 test("resubmit refuses what it cannot replay", async () => {
   const client = sb.client();
   const other = sb.client();

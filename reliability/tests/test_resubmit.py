@@ -60,6 +60,30 @@ def test_a_refused_call_resubmitted_happens_once(sandbox):
     assert [t["transactionId"] for t in cash_outs(sandbox, "refused-1")] == [result.transaction_id]
 
 
+def test_a_resubmit_refused_before_commit_stays_unknown_while_the_payout_exists(sandbox):
+    # The first call is committed and its answer dropped: the payout exists, the outcome is unknown.
+    sandbox.add_fault(method="POST", path="/cash-out", kind="commit_then_drop", count=1)
+    with connectpsp.Client(**client_kwargs(sandbox, max_retries=0)) as client:
+        with pytest.raises(connectpsp.ConnectionError) as first:
+            client.cash_out.create(amount="9.99", external_reference="resubmit-refused-1", payee=PAYEE)
+        assert first.value.outcome_unknown is True
+        [created] = cash_outs(sandbox, "resubmit-refused-1")
+        # The re-submission is refused before commit (the API's own 503): true of that request,
+        # silent about the payout, so "definitively failed" would be false.
+        sandbox.add_fault(method="POST", path="/cash-out", kind="status", status=503, count=1)
+        with pytest.raises(connectpsp.ServerError) as second:
+            client.resubmit(first.value)
+        assert second.value.status == 503
+        assert second.value.outcome_unknown is True
+        assert second.value.idempotency_key == first.value.idempotency_key
+        assert "outcome unknown" in str(second.value)
+        # It still resolves: the next re-submission finds the one payout, a plain success.
+        result = client.resubmit(second.value)
+    assert result.transaction_id == created["transactionId"]
+    assert result.replayed is True
+    assert len(cash_outs(sandbox, "resubmit-refused-1")) == 1
+
+
 def test_async_resubmit(sandbox):
     sandbox.add_fault(method="POST", path="/cash-out", kind="commit_then_drop", count=1)
 

@@ -1,52 +1,38 @@
-//! The QR-code image of a BR Code: a real PNG (grayscale, 4-module quiet zone), Base64 without
-//! a `data:` prefix, as the API returns it.
+//! The QR-code image of a BR Code as the API returns it: a PNG, Base64 without a `data:` prefix.
+//! Drawn by the SDK core's renderer (`connectpsp_core::pix::qr`), so the sandbox and the SDK's
+//! `qr_png` helper are one piece of code (level M, 4-module quiet zone).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use qrcode::{Color, EcLevel, QrCode};
+use connectpsp_core::pix::qr;
 
-/// Pixels per QR module.
-const SCALE: usize = 6;
-const QUIET_ZONE: usize = 4;
+/// Pixels per QR module: a typical dynamic code (57 modules + the quiet zone) is 390 px wide.
+const MODULE_PX: u32 = 6;
 
-pub fn png_base64(text: &str) -> Option<String> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
-    let width = code.width();
-    let colors = code.to_colors();
-    let side = (width + 2 * QUIET_ZONE) * SCALE;
-    let mut pixels = vec![255u8; side * side];
-    for (i, color) in colors.iter().enumerate() {
-        if *color == Color::Dark {
-            let (mx, my) = (i % width + QUIET_ZONE, i / width + QUIET_ZONE);
-            for y in my * SCALE..(my + 1) * SCALE {
-                pixels[y * side + mx * SCALE..y * side + (mx + 1) * SCALE].fill(0);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    {
-        let mut encoder = png::Encoder::new(&mut out, side as u32, side as u32);
-        encoder.set_color(png::ColorType::Grayscale);
-        encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header().ok()?;
-        writer.write_image_data(&pixels).ok()?;
-    }
-    Some(STANDARD.encode(out))
+/// `None` when the text is not a valid BR Code (the core refuses to draw one: a bank app would
+/// reject it); every code the sandbox issues is valid.
+pub fn png_base64(brcode: &str) -> Option<String> {
+    qr::qr_png(brcode, MODULE_PX)
+        .ok()
+        .map(|png| STANDARD.encode(png))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A valid BR Code (the Central Bank's manual example, correct CRC).
+    const CODE: &str = "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***63041D3D";
+
     #[test]
-    fn renders_a_png() {
-        let b64 = png_base64("00020101021226...6304ABCD").unwrap();
-        let bytes = STANDARD.decode(b64).unwrap();
+    fn renders_the_cores_png_of_a_valid_code() {
+        let bytes = STANDARD.decode(png_base64(CODE).unwrap()).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-        let reader = decoder.read_info().unwrap();
-        let info = reader.info();
-        assert_eq!(info.width, info.height);
-        assert!(info.width as usize >= (21 + 8) * SCALE);
+        assert_eq!(bytes, qr::qr_png(CODE, MODULE_PX).unwrap());
+    }
+
+    #[test]
+    fn no_image_for_a_broken_code() {
+        assert_eq!(png_base64(&CODE.replace("1D3D", "1D3E")), None);
     }
 }

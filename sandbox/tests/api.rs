@@ -231,6 +231,12 @@ async fn cash_in_returns_a_real_br_code_and_qr_png() {
         .decode(body["pixData"]["qrCodeImageBase64"].as_str().unwrap())
         .unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // The image is the SDK core's QR of this very code (one renderer for both).
+    use connectpsp_core::pix::qr;
+    assert!(
+        (1..=qr::MAX_MODULE_PX).any(|px| qr::qr_png(copy_and_paste, px).unwrap() == png),
+        "the QR image is not the core's rendering of copyAndPaste"
+    );
 }
 
 #[tokio::test]

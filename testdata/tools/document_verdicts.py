@@ -106,7 +106,7 @@ def main():
                     "testdata/tools/document_verdicts.py. 'rule' is the group of testdata/pix/documents.json "
                     "the case comes from, or 'repeated_body' (one character repeated, correct check digits). "
                     "The core agrees with them on every repeated-body CNPJ (accepted) and keeps refusing "
-                    "repeated-digit CPFs (never issued); see docs/api-decisions.md, Fidelity.",
+                    "repeated-digit CPFs (never issued); see docs/api-decisions.md, "Request fields".",
         "libraries": versions,
         "cases": cases,
     }, indent=1, ensure_ascii=False))

@@ -33,7 +33,10 @@ _remembered: "weakref.WeakKeyDictionary[ConnectPSPError, tuple[object, str, dict
 def remember_call(error: ConnectPSPError, owner: object, method: str, params: dict[str, Any]) -> None:
     """Called where a call fails: remember it when the core reports the key it used."""
     if method in _KEYED and error.idempotency_key:
-        _remembered[error] = (owner, method, {**params, "idempotency_key": error.idempotency_key})
+        # possibly_applied: an earlier submission with this key may have been applied, so the core
+        # reports every error of the re-submission outcome unknown, and a success as usual.
+        pinned = {**params, "idempotency_key": error.idempotency_key, "possibly_applied": True}
+        _remembered[error] = (owner, method, pinned)
 
 
 def _recall(owner: object, error: BaseException) -> tuple[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::Codec;
 use super::naming::{error_in_naming, keys_in};
-use crate::call::{CallKind, PreparedCall, RESUBMIT_METHODS};
+use crate::call::{CallKind, POSSIBLY_APPLIED, PreparedCall, RESUBMIT_METHODS};
 use crate::config::{Config, Naming, PRODUCTION_URL, STAGING_URL, Secret};
 use crate::error::Error;
 use crate::model::parse_request;
@@ -133,12 +133,51 @@ fn config_from_value(value: Value, naming: Naming) -> Result<Config, Error> {
 /// The call `method` names, from its params JSON, parsed into the typed request once,
 /// validated once and serialised once: [`crate::Operation::new`] takes it as it is.
 ///
-/// Params are the body fields plus `id` (get/refund) and `idempotencyKey` (optional), keys in
-/// the codec's naming; errors name fields in that naming.
+/// Params are the body fields plus `id` (get/refund), `idempotencyKey` (optional) and
+/// `possiblyApplied` (optional, with the key: a binding's `resubmit(error)` sets it, see
+/// [`PreparedCall::possibly_applied`]), keys in the codec's naming;
+/// errors name fields in that naming. An error of a re-submission that may have been applied
+/// is outcome unknown too, with the key given.
 pub fn prepare_call(method: &str, params_json: &str, codec: Codec) -> Result<PreparedCall, Error> {
-    build_call(method, params_json, codec)
-        .and_then(PreparedCall::new)
-        .map_err(|e| error_in_naming(e, codec.naming))
+    let mut possibly_applied = None;
+    prepare(method, params_json, codec, &mut possibly_applied).map_err(|mut e| {
+        if let Some(key) = possibly_applied {
+            e.outcome_unknown = true;
+            e.idempotency_key = key;
+        }
+        error_in_naming(e, codec.naming)
+    })
+}
+
+/// `possibly_applied` is set (to the key given) once the params say so, for the error path.
+fn prepare(
+    method: &str,
+    params_json: &str,
+    codec: Codec,
+    possibly_applied: &mut Option<Option<String>>,
+) -> Result<PreparedCall, Error> {
+    let mut params = params_of(params_json, codec)?;
+    let flagged = match params.remove(POSSIBLY_APPLIED) {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => return Err(Error::validation(POSSIBLY_APPLIED, "must be a boolean")),
+    };
+    // Only a keyed call can have moved money unseen (a GET's outcome is never unknown).
+    let keyed = CallKind::from_name(method).is_some_and(|kind| kind.spec().keyed);
+    if flagged && keyed {
+        *possibly_applied = Some(
+            params
+                .get("idempotencyKey")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        );
+    }
+    let prepared = build_call(method, params, codec).and_then(PreparedCall::new)?;
+    if flagged {
+        prepared.possibly_applied()
+    } else {
+        Ok(prepared)
+    }
 }
 
 /// A typed, validated [`Call`] from a method name and its params JSON (the call of
@@ -147,18 +186,22 @@ pub fn call_from_json(method: &str, params_json: &str, codec: Codec) -> Result<C
     prepare_call(method, params_json, codec).map(PreparedCall::into_call)
 }
 
-fn build_call(method: &str, params_json: &str, codec: Codec) -> Result<Call, Error> {
+/// The params JSON as an object with the core's (camelCase) keys.
+fn params_of(params_json: &str, codec: Codec) -> Result<Map<String, Value>, Error> {
     let params = if params_json.trim().is_empty() {
         Value::Object(Map::new())
     } else {
         serde_json::from_str(params_json)
             .map_err(|_| Error::validation("params", "is not valid JSON"))?
     };
-    let params = match keys_in(params, codec.naming) {
-        Value::Object(members) => members,
-        Value::Null => Map::new(),
-        _ => return Err(Error::validation("params", "must be a JSON object")),
-    };
+    match keys_in(params, codec.naming) {
+        Value::Object(members) => Ok(members),
+        Value::Null => Ok(Map::new()),
+        _ => Err(Error::validation("params", "must be a JSON object")),
+    }
+}
+
+fn build_call(method: &str, params: Map<String, Value>, codec: Codec) -> Result<Call, Error> {
     let mut params = params;
     let id = take_string(&mut params, "id")?;
     let idempotency_key = take_string(&mut params, "idempotencyKey")?;

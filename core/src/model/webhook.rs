@@ -3,7 +3,7 @@
 //! `data` is a cash-in for `CASHIN_*` events and a cash-out for `CASHOUT_*` events; an event
 //! type the docs don't list keeps its raw JSON.
 //!
-//! What an event must carry (docs/api-decisions.md, "Fidelity"): `eventType`, `eventAt`, and in
+//! What an event must carry (docs/api-decisions.md, "Webhooks"): `eventType`, `eventAt`, and in
 //! `data` the `transactionId` (the de-duplication key the docs name) and the `amount` (both in
 //! every documented body). `status` is implied by the event type when `data` leaves it out
 //! (`CASHIN_PAID` → `PAID`, …); a status that is present is kept as sent. Every other member

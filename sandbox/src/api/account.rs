@@ -16,7 +16,7 @@ use crate::problem::ApiError;
 
 /// `?date=YYYY-MM-DD` is documented as "not available yet": a well-formed date is accepted and
 /// the current snapshot returned (its `referenceDate` says which day it is); anything else is a
-/// 400 naming `date` (docs/api-decisions.md, Fidelity).
+/// 400 naming `date` (docs/api-decisions.md, "Calls and answers").
 pub async fn balance(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
     if let Err(e) = app.authenticate(&headers) {
         return e.into_response();
