@@ -107,19 +107,20 @@ package-python-all: package-python package-python-cross package-python-sdist
 	@"$(PYTHON)" $(PY_DIR)/packaging/check_wheel.py "$(VENV)/bin/auditwheel" dist/connectpsp-*.whl
 	@ls -l dist/connectpsp-*
 
+# $(call run_wheel,WHEEL GLOB,INTERPRETER,SCRIPT,ITS CACHE): the wheel (cross-built first if
+# missing) installed by pip into a fresh venv of that interpreter, then the quickstart.
+define run_wheel
+	@[ -n "$$(ls dist/connectpsp-$(1).whl 2>/dev/null)" ] || $(MAKE) package-python-cross
+	@echo "::: the $(1) wheel in $(2): pip install + quickstart"
+	@start=$$SECONDS; $(PY_DIR)/packaging/$(3) "$(4)" "$$(ls "$(ROOT)"/dist/connectpsp-$(1).whl)" \
+	   "$(ROOT)/$(PY_DIR)/tests/wheel_smoke.py"; echo "    in $$((SECONDS - start)) s"
+endef
+
 package-python-arm64-check: tools-platforms-apt
-	@[ -n "$$(ls dist/connectpsp-*manylinux*_aarch64.whl 2>/dev/null)" ] || $(MAKE) package-python-cross
-	@echo "::: the aarch64 wheel in Debian's arm64 python3 under qemu-user: pip install + quickstart"
-	@start=$$SECONDS; $(PY_DIR)/packaging/arm64-python.sh "$(ARM64_ROOT)" \
-	   "$$(ls "$(ROOT)"/dist/connectpsp-*manylinux*_aarch64.whl)" "$(ROOT)/$(PY_DIR)/tests/wheel_smoke.py"; \
-	 echo "    in $$((SECONDS - start)) s"
+	$(call run_wheel,*manylinux*_aarch64,Debian's arm64 python3 under qemu-user,arm64-python.sh,$(ARM64_ROOT))
 
 package-python-musl-check: tools-platforms-apt
-	@[ -n "$$(ls dist/connectpsp-*-musllinux_*_x86_64.whl 2>/dev/null)" ] || $(MAKE) package-python-cross
-	@echo "::: the x86_64 musllinux wheel in a musl-linked CPython: pip install + quickstart"
-	@start=$$SECONDS; $(PY_DIR)/packaging/musl-python.sh "$(MUSL_PYTHON)" \
-	   "$$(ls "$(ROOT)"/dist/connectpsp-*-musllinux_*_x86_64.whl)" "$(ROOT)/$(PY_DIR)/tests/wheel_smoke.py"; \
-	 echo "    in $$((SECONDS - start)) s"
+	$(call run_wheel,*-musllinux_*_x86_64,a musl-linked CPython,musl-python.sh,$(MUSL_PYTHON))
 
 platforms-check:
 	@t0=$$SECONDS; times=; \
