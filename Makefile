@@ -62,6 +62,8 @@ help:
 	@echo "make tools       install what is missing (wasm target, wasm-bindgen, venv, npm tools, chromium)"
 	@echo "make lint        cargo fmt --check and clippy -D warnings"
 	@echo "make fmt         cargo fmt --all"
+	@echo "make package-python-all   sdist + abi3 wheels (manylinux2014/musllinux_1_2, x86_64/aarch64), auditwheel-checked"
+	@echo "make platforms-check      those, each installed and run: fresh venvs, sdist from source, aarch64 under qemu, musl (docs/platforms.md)"
 
 list-tests:
 	@echo $(ALL_TEST_TARGETS)

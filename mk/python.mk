@@ -1,8 +1,9 @@
 # The Python package `connectpsp` (bindings-python/): PyO3 + maturin, one abi3 wheel.
 #
 #   make python-dev       debug build installed into $(VENV) (editable: Python edits need no rebuild)
-#   make package-python   the release abi3 wheel in dist/ (manylinux2014, linked with zig)
+#   make package-python   the release abi3 wheel in dist/ (manylinux2014 x86_64, linked with zig)
 #   make package-python-check   that wheel alone in a fresh venv runs the quickstart
+#   (the sdist, aarch64 and musllinux wheels, auditwheel and qemu: mk/platforms.mk)
 #   make test-python      pytest against the embedded sandbox + mypy --strict + stubtest
 #   make tools-python-apt Debian packages some tests use: libfaketime (a wall clock that jumps),
 #                         redis-server (the token-store tests of both packages);
@@ -44,19 +45,19 @@ package-python:
 	@"$(PYTHON)" -c 'import ziglang' 2>/dev/null || { echo "::: pip install $(ZIGLANG) (once)"; \
 	  "$(PYTHON)" -m pip install --quiet --disable-pip-version-check "$(ZIGLANG)"; }
 	@mkdir -p dist
-	@rm -f dist/connectpsp-*.whl
+	@rm -f dist/connectpsp-*-manylinux*_x86_64.whl
 	@echo "::: maturin build --release --zig --compatibility manylinux2014"
 	@log=$$(mktemp); \
 	 if PATH="$(VENV)/bin:$$PATH" $(MATURIN) build --quiet --release --manifest-path $(PY_MANIFEST) \
 	      --out dist --zig --compatibility manylinux2014 >"$$log" 2>&1; then rm -f "$$log"; \
 	 else cat "$$log"; rm -f "$$log"; exit 1; fi
-	@ls -l dist/connectpsp-*.whl
+	@ls -l dist/connectpsp-*-manylinux*_x86_64.whl
 
 # The wheel alone in a fresh venv runs the quickstart against its embedded sandbox.
 package-python-check: package-python
 	@rm -rf "$(CACHE)/venv-wheel-check"
 	@python3 -m venv "$(CACHE)/venv-wheel-check"
-	@"$(CACHE)/venv-wheel-check/bin/pip" install --quiet --disable-pip-version-check dist/connectpsp-*.whl
+	@"$(CACHE)/venv-wheel-check/bin/pip" install --quiet --disable-pip-version-check dist/connectpsp-*-manylinux*_x86_64.whl
 	@cd /tmp && "$(CACHE)/venv-wheel-check/bin/python" "$(ROOT)/$(PY_DIR)/tests/wheel_smoke.py"
 
 test-python: python-dev

@@ -1,10 +1,12 @@
 # The npm package in real JS runtimes besides Node: Bun, Deno and Cloudflare's workerd, each
 # installed by `make tools` from the npm registry (bindings-wasm/tests/runtimes/package.json,
-# merged into $(TOOLS)/node_modules; the binaries come in the platform packages).
+# merged into $(TOOLS)/node_modules; the binaries come in the platform packages), and a browser's
+# Web Worker (Debian's headless Chromium, as for the browser test).
 #
 #   make test-runtimes   the money flow (bindings-wasm/tests/runtimes/flow.mjs) run by `bun`, by
-#                        `deno` (loopback net and the .wasm readable, nothing else) and inside
-#                        `workerd` (a worker serving one request), each against its own sandbox
+#                        `deno` (loopback net and the .wasm readable, nothing else), inside
+#                        `workerd` (a worker serving one request) and in a module Web Worker in
+#                        Chromium (the `worker` condition's entry), each against its own sandbox
 #                        and loading the package through its export condition
 
 .PHONY: test-runtimes

@@ -2,15 +2,9 @@
 // built-in, parses a BR Code offline, refuses to hold secrets without dangerouslyAllowBrowser,
 // and with it makes a real call to the sandbox (which serves CORS) through the browser's fetch.
 import assert from "node:assert/strict";
-import { createReadStream, existsSync, statSync } from "node:fs";
-import { createServer } from "node:http";
-import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 
-import { PKG, startSandbox, vector } from "./helpers.mjs";
-
-const CHROMIUM = process.env.CONNECTPSP_CHROMIUM ?? "/usr/bin/chromium";
-const TYPES = { ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+import { PKG, launchChromium, serveStatic, startSandbox, vector } from "./helpers.mjs";
 
 let sandbox;
 let server;
@@ -18,41 +12,10 @@ let browser;
 let pageUrl;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run \`make tools\` (apt-get install chromium)`);
   sandbox = await startSandbox();
-  // A static server for the package folder: the page is served from another origin than the
-  // sandbox, as in real life, so the call exercises CORS.
-  server = createServer((req, res) => {
-    const path = new URL(req.url, "http://x").pathname;
-    if (path === "/") {
-      res.writeHead(200, { "content-type": "text/html" });
-      res.end("<!doctype html><title>connectpsp</title>");
-      return;
-    }
-    const file = normalize(join(PKG, path));
-    if (!file.startsWith(PKG) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  pageUrl = `http://127.0.0.1:${server.address().port}/`;
-  const { chromium } = await import("playwright-core");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  server = await serveStatic(PKG);
+  pageUrl = server.url;
+  browser = await launchChromium();
 });
 
 after(async () => {

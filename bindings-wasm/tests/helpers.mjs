@@ -1,10 +1,11 @@
 // Shared by the node --test files: loads the built package (bindings-wasm/pkg, or
 // $CONNECTPSP_PKG), starts a private sandbox on a free port and talks to its control API.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -119,4 +120,56 @@ export function renderings(value) {
   }
   if (value instanceof Error) out.push(value.message, value.stack ?? "");
   return out;
+}
+
+const CONTENT_TYPES = { ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+
+/**
+ * A static HTTP server for the files under `root` on 127.0.0.1 (a free port), with an empty page
+ * at `/`: pages and workers are served from another origin than the sandbox, as in real life, so
+ * their calls exercise CORS. Resolves with { url, close() }.
+ */
+export async function serveStatic(root) {
+  const base = realpathSync(root);
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    if (path === "/") {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<!doctype html><title>connectpsp</title>");
+      return;
+    }
+    const file = normalize(join(base, path));
+    if (!file.startsWith(base + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise((resolvePromise) => server.listen(0, "127.0.0.1", resolvePromise));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
+
+export const CHROMIUM = process.env.CONNECTPSP_CHROMIUM ?? "/usr/bin/chromium";
+
+/**
+ * Debian's headless Chromium through playwright-core. Without the background-networking flags
+ * Chromium keeps dialling Google's hosts, which this closed network refuses.
+ */
+export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`make tools\` (apt-get install chromium)`);
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
 }

@@ -1,8 +1,9 @@
-// The money flow every runtime runs (Bun, Deno, workerd; runtimes.test.mjs compares what it
-// returns): only web APIs here (fetch, crypto through the package), no Node built-in, so the
-// same file runs unchanged in each. `sdk` is the package as the runtime loaded it; `input` is
-// { options, webhook: { cryptoToken, body, signature, eventType } }. Every value returned is
-// checked by the test; an unexpected error propagates and fails the run.
+// The money flow every runtime runs (Bun, Deno, workerd, a Web Worker in Chromium;
+// runtimes.test.mjs compares what it returns): only web APIs here (fetch, crypto through the
+// package), no Node built-in, so the same file runs unchanged in each. `sdk` is the package as
+// the runtime loaded it; `input` is { options, webhook: { cryptoToken, body, signature,
+// eventType } }. Every value returned is checked by the test; an unexpected error propagates
+// and fails the run.
 
 const payer = { name: "Ana Souza", document: "12345678909" };
 const pixPayee = {
@@ -17,6 +18,9 @@ export function runtimeName() {
   if (typeof g.Bun === "object") return `bun ${g.Bun.version}`;
   if (typeof g.Deno === "object") return `deno ${g.Deno.version.deno}`;
   if (typeof g.navigator === "object" && g.navigator.userAgent === "Cloudflare-Workers") return "workerd";
+  if (typeof g.DedicatedWorkerGlobalScope === "function" && g instanceof g.DedicatedWorkerGlobalScope) {
+    return `web worker ${g.navigator.userAgent}`;
+  }
   if (typeof g.process === "object" && g.process.versions?.node) return `node ${g.process.versions.node}`;
   return "unknown";
 }

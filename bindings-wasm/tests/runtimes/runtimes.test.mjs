@@ -1,7 +1,8 @@
 // The npm package in the real runtimes, not emulated in Node: Bun, Deno and Cloudflare's workerd
-// (their binaries from the npm registry, see package.json beside this file) each run flow.mjs
-// against a private sandbox, loading the package through the export condition of that runtime.
-// Run by `make test-runtimes` (mk/runtimes.mk).
+// (their binaries from the npm registry, see package.json beside this file) and a module Web
+// Worker in Debian's headless Chromium each run flow.mjs against a private sandbox, loading the
+// package through the export condition of that runtime. Run by `make test-runtimes`
+// (mk/runtimes.mk).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { PKG, ROOT, startSandbox, vector } from "../helpers.mjs";
+import { PKG, ROOT, launchChromium, serveStatic, startSandbox, vector } from "../helpers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.CONNECTPSP_RUNTIMES_BIN ?? join(ROOT, "bindings-wasm", "node_modules", ".bin");
@@ -43,7 +44,7 @@ before(() => {
   mkdirSync(join(app, "node_modules"));
   symlinkSync(PKG, join(app, "node_modules", "connectpsp"), "dir");
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
-  for (const file of ["flow.mjs", "main.mjs", "worker.mjs"]) copyFileSync(join(here, file), join(app, file));
+  for (const file of ["flow.mjs", "main.mjs", "worker.mjs", "web-worker.mjs"]) copyFileSync(join(here, file), join(app, file));
 });
 after(() => {
   if (app) rmSync(app, { recursive: true, force: true });
@@ -128,6 +129,17 @@ describe("the package in real runtimes", { concurrency: true }, () => {
       const result = await runWorkerd(flowInput(sandbox));
       assertFlow(result, "workerd");
     }));
+
+  test("web worker: a module Worker in Chromium loads web.mjs through the `worker` condition and the flow passes", () =>
+    withSandbox(async (sandbox) => {
+      const entry = selectExport(WEB_WORKER).replace(/^\.\//, "");
+      assert.equal(entry, "web.mjs");
+      const result = await runWebWorker(entry, { ...JSON.parse(flowInput(sandbox)), options: sandbox.options({ dangerouslyAllowBrowser: true }) });
+      const facts = assertFlow(result, "web worker ");
+      assert.match(result.runtime, /Chrome\//);
+      // The browser guard holds in a worker too: no client without dangerouslyAllowBrowser.
+      assert.deepEqual(facts, { guard: { name: "ConnectPSPError", code: "BROWSER_NOT_ALLOWED", isSdkError: true }, allowed: true });
+    }));
 });
 
 /** The file `exports["."]` gives a resolver whose active conditions are `conditions`: at each
@@ -140,13 +152,14 @@ function selectExport(conditions, target = JSON.parse(readFileSync(join(PKG, "pa
 
 // The conditions each tool sets (a runtime also tries "import" or "require", then "default").
 const WRANGLER = ["workerd", "worker", "browser", "import", "default"];
+const WEB_WORKER = ["worker", "browser", "import", "default"]; // e.g. webpack's webworker target
 
 test("export conditions: each runtime and bundler selects its intended entry", () => {
   const cases = {
     "./edge.mjs": [WRANGLER, ["edge-light", "worker", "browser", "import", "default"]],
     "./web.mjs": [
       ["deno", "node", "import", "default"],
-      ["worker", "browser", "import", "default"], // e.g. webpack's webworker target
+      WEB_WORKER,
       ["browser", "import", "default"],
       ["import", "default"],
     ],
@@ -220,5 +233,36 @@ const config :Workerd.Config = (
     return body;
   } finally {
     child.kill("SIGTERM");
+  }
+}
+
+/** The scratch app served to headless Chromium; a page starts web-worker.mjs as a module Worker
+ * (loading `entry`), waits for "ready", posts the flow's input and resolves with the result. */
+async function runWebWorker(entry, input) {
+  const server = await serveStatic(app);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const pageErrors = [];
+    page.on("pageerror", (error) => pageErrors.push(String(error)));
+    await page.goto(server.url);
+    const reply = await page.evaluate(
+      ({ entry, input }) =>
+        new Promise((resolve) => {
+          const worker = new Worker(`/web-worker.mjs?entry=${encodeURIComponent(entry)}`, { type: "module" });
+          worker.onerror = (event) => resolve({ error: `worker error: ${event.message}` });
+          worker.onmessage = ({ data }) => {
+            if (data.ready) worker.postMessage(input);
+            else resolve(data);
+          };
+        }),
+      { entry, input },
+    );
+    assert.deepEqual(pageErrors, []);
+    assert.equal(reply.error, undefined, reply.error);
+    return reply.result;
+  } finally {
+    await browser.close();
+    server.close();
   }
 }
