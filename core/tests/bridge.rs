@@ -453,6 +453,7 @@ fn a_token_moves_through_a_store_entry_between_sessions() {
         None
     );
     assert!(c.adopt_from_store("tok-a", 5, wall).is_err());
+}
 
 /// `resubmit(error)` of an outcome-unknown call: `possibly_applied` with the error's key. The
 /// operation reports every error outcome unknown (with the key), even a refusal before commit;
