@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -15,29 +16,15 @@ const manifest = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8"));
 test("require and import expose the same API, from one module instance", () => {
   assert.deepEqual(Object.keys(esm).sort(), Object.keys(cjs).sort());
   for (const name of Object.keys(cjs)) assert.equal(esm[name], cjs[name], name);
-  for (const name of [
-    "ConnectPSP",
-    "ConnectPSPError",
-    "ValidationError",
-    "AuthenticationError",
-    "SignatureError",
-    "NotFoundError",
-    "ConflictError",
-    "BusinessRuleError",
-    "InsufficientFundsError",
-    "RateLimitError",
-    "ServerError",
-    "TimeoutError",
-    "ConnectionError",
-    "DecodeError",
-    "WebhookSignatureError",
-    "pix",
-    "webhooks",
-    "idempotencyKeyFor",
-    "InMemoryTokenStore",
-  ]) {
+  // The error classes are the core's list (facts::ERROR_CLASSES), exported under those names.
+  const { facts } = createRequire(import.meta.url)(join(PKG, "cjs", "runtime.js"));
+  const errorClasses = facts().ERROR_CLASSES;
+  assert.ok(errorClasses.length > 10 && errorClasses.includes("ConnectPSPError"));
+  for (const name of [...errorClasses, "ConnectPSP", "pix", "webhooks", "idempotencyKeyFor", "InMemoryTokenStore"]) {
     assert.ok(name in cjs, name);
   }
+  const exportedErrors = Object.keys(cjs).filter((n) => n.endsWith("Error") && n !== "AbortError");
+  assert.deepEqual(exportedErrors.sort(), [...errorClasses].sort());
   for (const name of Object.keys(cjs).filter((n) => n.endsWith("Error"))) {
     assert.ok(new cjs[name]("m") instanceof Error, name);
     assert.ok(new cjs[name]("m") instanceof cjs.ConnectPSPError, name);
