@@ -575,12 +575,44 @@ pub fn pix_format_document(document: &str) -> Result<String, JsValue> {
     bridge::pix_format_document(document).map_err(|e| throw(&e))
 }
 
-/// The QR image of a valid BR Code as SVG text. (No PNG export: the PNG encoder and its
-/// deflate cost 37 KB of the gzipped module, over the package's 250 KB budget; an SVG scales
-/// to any size and browsers and `sharp`/`resvg` rasterise it.)
+/// The QR image of a valid BR Code as SVG text.
 #[wasm_bindgen(js_name = pixQrSvg)]
 pub fn pix_qr_svg(code: &str) -> Result<String, JsValue> {
     bridge::pix_qr_svg(code).map_err(|e| throw(&e))
+}
+
+/// The PNG scanlines of a valid BR Code's QR (the core's pixels, filter byte 0 per row), for
+/// `pix.qrPng` to deflate with the runtime's `CompressionStream`: the PNG encoder and its
+/// deflate would cost 37 KB of the gzipped module. `side` is the image's width and height.
+#[wasm_bindgen(js_name = pixQrScanlines)]
+pub fn pix_qr_scanlines(code: &str, module_px: Option<u32>) -> Result<QrScanlines, JsValue> {
+    bridge::pix_qr_png_scanlines(code, module_px)
+        .map(|lines| QrScanlines {
+            side: lines.side,
+            data: lines.data,
+        })
+        .map_err(|e| throw(&e))
+}
+
+/// See [`pix_qr_scanlines`].
+#[wasm_bindgen]
+pub struct QrScanlines {
+    side: u32,
+    data: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl QrScanlines {
+    #[wasm_bindgen(getter)]
+    pub fn side(&self) -> u32 {
+        self.side
+    }
+
+    /// A copy of the rows (a `Uint8Array`).
+    #[wasm_bindgen(getter)]
+    pub fn data(&self) -> Vec<u8> {
+        self.data.clone()
+    }
 }
 
 #[wasm_bindgen(js_name = pixValidateKey)]

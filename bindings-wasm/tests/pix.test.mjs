@@ -1,6 +1,8 @@
 // The offline PIX toolkit through the package, against the shared vectors in testdata/pix.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
+import zlib from "node:zlib";
 
 import { esm, vector } from "./helpers.mjs";
 
@@ -100,6 +102,49 @@ describe("PIX helpers (testdata/pix/helpers.json)", () => {
     }
     for (const bad of helpers.invalidDocuments) {
       assert.throws(() => pix.normalizeDocument(bad), (e) => e instanceof ValidationError && e.field === "document", bad);
+    }
+  });
+
+  test("qrPng: a PNG whose pixels are the core's (the shared hashes), refusals typed", async () => {
+    for (const [i, code] of helpers.qr.valid.entries()) {
+      const png = await pix.qrPng(code, { modulePx: 4 });
+      assert.ok(png instanceof Uint8Array);
+      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      // Walk the chunks; each CRC is checked with Node's own zlib.crc32.
+      const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+      const chunks = [];
+      for (let at = 8; at < png.length; ) {
+        const length = view.getUint32(at);
+        const type = Buffer.from(png.subarray(at + 4, at + 8)).toString("latin1");
+        const data = png.subarray(at + 8, at + 8 + length);
+        assert.equal(view.getUint32(at + 8 + length), zlib.crc32(png.subarray(at + 4, at + 8 + length)), type);
+        chunks.push({ type, data });
+        at += 12 + length;
+      }
+      assert.deepEqual(chunks.map((c) => c.type), ["IHDR", "IDAT", "IEND"]);
+      const header = new DataView(chunks[0].data.buffer, chunks[0].data.byteOffset, 13);
+      const side = header.getUint32(0);
+      assert.equal(header.getUint32(4), side);
+      assert.deepEqual([...chunks[0].data.subarray(8)], [1, 0, 0, 0, 0]);
+      // Inflated by Node's zlib: filter byte 0 per row, then the pixels the core's qr_png has.
+      const rows = zlib.inflateSync(chunks[1].data);
+      const rowBytes = 1 + Math.ceil(side / 8);
+      assert.equal(rows.length, side * rowBytes);
+      const pixels = [];
+      for (let y = 0; y < side; y++) {
+        assert.equal(rows[y * rowBytes], 0);
+        pixels.push(rows.subarray(y * rowBytes + 1, (y + 1) * rowBytes));
+      }
+      const digest = createHash("sha256").update(Buffer.concat(pixels)).digest("hex");
+      assert.equal(digest, helpers.qr.pixelsSha256ModulePx4[i], code);
+      const bigger = await pix.qrPng(code);
+      assert.equal(new DataView(bigger.buffer, bigger.byteOffset).getUint32(16), side * 2); // default 8 px
+    }
+    for (const code of helpers.qr.invalid) {
+      await assert.rejects(pix.qrPng(code), (e) => e instanceof ValidationError && e.field === "brcode");
+    }
+    for (const modulePx of [0, 33, 1.5, -1, Number.NaN]) {
+      await assert.rejects(pix.qrPng(helpers.qr.valid[0], { modulePx }), (e) => e instanceof ValidationError && e.field === "modulePx", String(modulePx));
     }
   });
 

@@ -21,7 +21,7 @@ export {
 } from "./errors.js";
 export type { ErrorFields } from "./errors.js";
 export { idempotencyKeyFor, pix } from "./pix.js";
-export type { BrCode, BuildBrCodeParams, KeyTypeDetection } from "./pix.js";
+export type { BrCode, BuildBrCodeParams, KeyTypeDetection, QrPngOptions } from "./pix.js";
 export { InMemoryTokenStore } from "./token-store.js";
 export { webhooks } from "./webhooks.js";
 export type { ConstructEventOptions } from "./webhooks.js";

@@ -2,6 +2,7 @@
 // CNPJ check digits. All of it is the core's; this file only converts to and from JS values.
 
 import { toSdkError } from "./errors.js";
+import { grayscale1BitPng } from "./png.js";
 import { runtime } from "./runtime.js";
 import type { AmountInput, AmountString, KnownPixKeyType } from "./types.js";
 
@@ -21,6 +22,12 @@ interface BrCodeCommon {
   countryCode: string;
   /** Every top-level data object, in payload order (CRC included). */
   fields: { id: string; value: string }[];
+}
+
+/** Options of `pix.qrPng`. */
+export interface QrPngOptions {
+  /** Pixels per QR module, 1–32 (default 8). */
+  modulePx?: number;
 }
 
 /** A decoded BR Code: static (a PIX `key`) or dynamic (a payload `url`). */
@@ -78,7 +85,10 @@ export const pix: {
   formatDocument(document: string): string;
   /** The QR code of a BR Code as an SVG document (the code is checked first). */
   qrSvg(code: string): string;
-  /** The QR code of a BR Code as PNG bytes, `modulePx` pixels per module (1–32, default 8). */
+  /** The QR code of a BR Code as a PNG (1-bit grayscale), `modulePx` pixels per module (1–32,
+   * default 8): the core's pixels, compressed with the runtime's `CompressionStream`. Rejects
+   * with ValidationError (`brcode`, `modulePx`) before drawing anything. */
+  qrPng(code: string, options?: QrPngOptions): Promise<Uint8Array>;
 } = Object.freeze({
   parseBrCode: (code: string): BrCode =>
     coreCall(() => JSON.parse(runtime().core.pixParseBrCode(String(code))) as BrCode),
@@ -93,6 +103,17 @@ export const pix: {
   normalizeDocument: (document: string): string => coreCall(() => runtime().core.pixNormalizeDocument(String(document))),
   formatDocument: (document: string): string => coreCall(() => runtime().core.pixFormatDocument(String(document))),
   qrSvg: (code: string): string => coreCall(() => runtime().core.pixQrSvg(String(code))),
+  qrPng: async (code: string, options?: QrPngOptions): Promise<Uint8Array> => {
+    const px = options?.modulePx;
+    // Not a whole number the core can take: 0, which the core refuses with its own message.
+    const modulePx = px === undefined ? undefined : Number.isInteger(px) && px >= 0 && px <= 0xffffffff ? px : 0;
+    const lines = coreCall(() => runtime().core.pixQrScanlines(String(code), modulePx));
+    try {
+      return await grayscale1BitPng(lines.side, lines.data);
+    } finally {
+      lines.free();
+    }
+  },
 });
 
 /** The deterministic idempotency key of a business reference (UUID v5): the same order always

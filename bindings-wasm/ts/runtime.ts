@@ -127,6 +127,8 @@ export interface CoreModule {
   pixNormalizeDocument(document: string): string;
   pixFormatDocument(document: string): string;
   pixQrSvg(code: string): string;
+  /** The core's PNG scanlines of a BR Code's QR (pix::qr::qr_png_scanlines); free() after use. */
+  pixQrScanlines(code: string, modulePx?: number): { readonly side: number; readonly data: Uint8Array; free(): void };
   idempotencyKeyFor(reference: string): string;
   webhookSignature(payload: Uint8Array, cryptoToken: string): string;
   /** The core's delay before poll `poll + 1` of a settle wait (16 bytes of jitter entropy). */

@@ -24,7 +24,7 @@ pub use results::outcome_to_json;
 pub use toolkit::{
     idempotency_key_for, pix_build_brcode, pix_detect_key_type, pix_format_document,
     pix_is_valid_cnpj, pix_is_valid_cpf, pix_normalize_document, pix_parse_brcode, pix_qr_png,
-    pix_qr_svg, pix_validate_key,
+    pix_qr_png_scanlines, pix_qr_svg, pix_validate_key,
 };
 pub use webhooks::{
     client_webhook_rules, webhook_construct_event, webhook_verify_event, webhook_verify_for_client,

@@ -212,8 +212,11 @@ export function toolkit(): void {
   const kind: string | null = detected.type;
   const doc: string = pix.formatDocument(pix.normalizeDocument("123.456.789-09"));
   const svg: string = pix.qrSvg(code);
+  const png: Promise<Uint8Array> = pix.qrPng(code, { modulePx: 4 });
+  // @ts-expect-error modulePx is a number
+  void pix.qrPng(code, { modulePx: "4" });
   const rotated: WebhookEvent = webhooks.constructEvent("{}", "sig", ["new", "old"], { toleranceMs: 300_000 });
-  void [valid, normalised, parsed, kind, doc, svg, rotated];
+  void [valid, normalised, parsed, kind, doc, svg, png, rotated];
 }
 
 export async function sharedTokensAndRotation(): Promise<void> {

@@ -98,3 +98,12 @@ pub fn pix_qr_svg(code: &str) -> Result<String, Error> {
 pub fn pix_qr_png(code: &str, module_px: Option<u32>) -> Result<Vec<u8>, Error> {
     pix::qr::qr_png(code, module_px.unwrap_or(pix::qr::DEFAULT_MODULE_PX))
 }
+
+/// The PNG scanlines of a valid BR Code's QR (see [`pix::qr::qr_png_scanlines`]), for a binding
+/// that deflates them itself; `module_px` pixels per module (default 8).
+pub fn pix_qr_png_scanlines(
+    code: &str,
+    module_px: Option<u32>,
+) -> Result<pix::qr::QrScanlines, Error> {
+    pix::qr::qr_png_scanlines(code, module_px.unwrap_or(pix::qr::DEFAULT_MODULE_PX))
+}

@@ -1,4 +1,5 @@
-//! The QR-code image of a BR Code, drawn offline: SVG text or PNG bytes.
+//! The QR-code image of a BR Code, drawn offline: SVG text, PNG bytes, or the PNG's pixel rows
+//! for a binding that compresses them itself (the npm package: its `.wasm` carries no deflate).
 //!
 //! The payload is decoded first, so a code with a wrong CRC or a missing field is refused
 //! before it is printed on a counter: a QR that a bank app rejects (or, worse, reads as
@@ -38,8 +39,20 @@ pub fn qr_svg(code: &str) -> Result<String, Error> {
         .build())
 }
 
-/// A PNG (1-bit grayscale) of the BR Code's QR, `module_px` pixels per module (1 to 32).
-pub fn qr_png(code: &str, module_px: u32) -> Result<Vec<u8>, Error> {
+/// The pixels of [`qr_png`]'s image before compression, as PNG scanlines: `side` rows, each a
+/// filter-type byte (0: none) and then 1 bit per pixel, most significant first, 1 = white.
+/// Deflated (zlib) they are the image's IDAT data: the npm package builds its PNG from them
+/// with the runtime's own `CompressionStream`, so the pixels are the core's in both packages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrScanlines {
+    /// Width and height in pixels (the symbol, its quiet zone, times `module_px`).
+    pub side: u32,
+    /// `side` rows of `1 + ceil(side / 8)` bytes.
+    pub data: Vec<u8>,
+}
+
+/// The PNG scanlines of the BR Code's QR, `module_px` pixels per module (1 to 32).
+pub fn qr_png_scanlines(code: &str, module_px: u32) -> Result<QrScanlines, Error> {
     if !(1..=MAX_MODULE_PX).contains(&module_px) {
         return Err(Error::validation(
             "modulePx",
@@ -51,9 +64,12 @@ pub fn qr_png(code: &str, module_px: u32) -> Result<Vec<u8>, Error> {
     let colors = symbol.to_colors();
     let scale = module_px as usize;
     let side = (modules + 2 * QUIET_ZONE) * scale;
-    let row_bytes = side.div_ceil(8);
-    // 1 bit per pixel, most significant first; 1 is white in 1-bit grayscale.
-    let mut pixels = vec![0xffu8; row_bytes * side];
+    let row_bytes = 1 + side.div_ceil(8);
+    // Every row starts with its filter byte (0) and is white (1 bits) until drawn.
+    let mut data = vec![0xffu8; row_bytes * side];
+    for row in data.chunks_exact_mut(row_bytes) {
+        row[0] = 0;
+    }
     for (i, color) in colors.iter().enumerate() {
         if *color != Color::Dark {
             continue;
@@ -61,11 +77,23 @@ pub fn qr_png(code: &str, module_px: u32) -> Result<Vec<u8>, Error> {
         let (mx, my) = (i % modules + QUIET_ZONE, i / modules + QUIET_ZONE);
         for y in my * scale..(my + 1) * scale {
             for x in mx * scale..(mx + 1) * scale {
-                pixels[y * row_bytes + x / 8] &= !(0x80 >> (x % 8));
+                data[y * row_bytes + 1 + x / 8] &= !(0x80 >> (x % 8));
             }
         }
     }
     let side = u32::try_from(side).map_err(|_| too_large())?;
+    Ok(QrScanlines { side, data })
+}
+
+/// A PNG (1-bit grayscale) of the BR Code's QR, `module_px` pixels per module (1 to 32).
+pub fn qr_png(code: &str, module_px: u32) -> Result<Vec<u8>, Error> {
+    let QrScanlines { side, data } = qr_png_scanlines(code, module_px)?;
+    let row_bytes = data.len() / side as usize;
+    // The encoder takes the rows without their filter bytes (it chooses its own filters).
+    let pixels: Vec<u8> = data
+        .chunks_exact(row_bytes)
+        .flat_map(|row| row[1..].iter().copied())
+        .collect();
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, side, side);
     encoder.set_color(png::ColorType::Grayscale);
@@ -121,6 +149,47 @@ mod tests {
         }
     }
 
+    /// The pixel rows of `qr_png(code, 4)` for each valid code of testdata/pix/helpers.json, as
+    /// a PNG decoder returns them (no filter bytes), hashed: the npm package's `qrPng` (its own
+    /// deflate over [`qr_png_scanlines`]) is checked against the same hashes.
+    #[test]
+    fn png_pixels_match_the_shared_vectors_and_the_scanlines() {
+        use sha2::{Digest, Sha256};
+        let helpers: serde_json::Value =
+            serde_json::from_str(include_str!("../../../testdata/pix/helpers.json")).unwrap();
+        let codes = helpers["qr"]["valid"].as_array().unwrap();
+        let hashes = helpers["qr"]["pixelsSha256ModulePx4"].as_array().unwrap();
+        assert_eq!(codes.len(), hashes.len());
+        for (code, expected) in codes.iter().zip(hashes) {
+            let code = code.as_str().unwrap();
+            let png_bytes = qr_png(code, 4).unwrap();
+            let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
+                .read_info()
+                .unwrap();
+            let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+            let frame = reader.next_frame(&mut buf).unwrap();
+            buf.truncate(frame.buffer_size());
+            let hex = |bytes: &[u8]| {
+                Sha256::digest(bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            };
+            assert_eq!(hex(&buf), expected.as_str().unwrap(), "{code}");
+
+            let lines = qr_png_scanlines(code, 4).unwrap();
+            assert_eq!(lines.side, frame.width);
+            let row_bytes = lines.data.len() / lines.side as usize;
+            assert!(lines.data.chunks_exact(row_bytes).all(|row| row[0] == 0));
+            let stripped: Vec<u8> = lines
+                .data
+                .chunks_exact(row_bytes)
+                .flat_map(|row| row[1..].iter().copied())
+                .collect();
+            assert_eq!(stripped, buf, "{code}");
+        }
+    }
+
     #[test]
     fn an_invalid_code_or_size_is_refused() {
         let broken = CODE.replace("1D3D", "1D3E");
@@ -136,6 +205,14 @@ mod tests {
         assert_eq!(
             qr_png(CODE, 33).unwrap_err().field.as_deref(),
             Some("modulePx")
+        );
+        assert_eq!(
+            qr_png_scanlines(CODE, 0).unwrap_err().field.as_deref(),
+            Some("modulePx")
+        );
+        assert_eq!(
+            qr_png_scanlines(&broken, 4).unwrap_err().field.as_deref(),
+            Some("brcode")
         );
     }
 }
