@@ -2,8 +2,6 @@
 //! the deterministic idempotency key and the PIX toolkit. All through the core's bridge, with
 //! the Python codec (snake_case, no float amounts): no client config is needed.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use connectpsp_core::bridge::{self, Codec};
 use connectpsp_core::pix::{self, key::PixKeyType};
 use connectpsp_core::webhook::{Freshness, Verifier};
@@ -52,7 +50,7 @@ pub fn webhook_construct_event<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let tokens = crypto_token.as_strs();
     let freshness = tolerance_ms.map(|tolerance_ms| Freshness {
-        now_ms: now_ms.unwrap_or_else(wall_clock_ms),
+        now_ms: now_ms.unwrap_or_else(crate::driver::wall_clock_ms),
         tolerance_ms,
     });
     let event = Verifier::new(&tokens)
@@ -60,13 +58,6 @@ pub fn webhook_construct_event<'py>(
         .construct_event(payload, signature)
         .map_err(|e| raise(py, &e))?;
     results::event_to_py(py, &event)
-}
-
-fn wall_clock_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// UUID v5 of `reference` under the SDK's namespace (docs/api-decisions.md).

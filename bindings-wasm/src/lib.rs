@@ -273,7 +273,7 @@ impl WasmOperation {
         let step = self
             .operation
             .poll(&mut self.session.borrow_mut(), ms(now_ms));
-        step_text(step)
+        step_text(step, &self.operation)
     }
 
     /// The answer to the last `send`, then the next step: one crossing. `headers`:
@@ -366,7 +366,11 @@ impl Drop for WasmOperation {
 /// Header names and values hold no newline (HTTP forbids it and undici refuses one), and the
 /// body and the JSON come last, so whatever they hold is read back whole. One string is one
 /// decode in JS instead of one per header, field and value.
-fn step_text(step: Step) -> String {
+/// `operation` decides what an internal failure to frame a step means for the money: a request
+/// that cannot be framed was not sent, but an earlier attempt may have been applied (the
+/// operation's own "unknown if abandoned"); a reply that cannot be written came from a call
+/// that succeeded, so its outcome is unknown to the caller. Both carry the idempotency key.
+fn step_text(step: Step, operation: &Operation) -> String {
     fn line(out: &mut String, text: &str) {
         out.push('\n');
         out.push_str(text);
@@ -387,14 +391,23 @@ fn step_text(step: Step) -> String {
         out.push_str(&bridge::error_to_json(error, Codec::JS));
         out
     }
+    fn internal(message: &str, unknown: bool, key: Option<&str>) -> String {
+        let mut failure =
+            Error::new(ErrorKind::Decode, message).with_idempotency_key(key.map(str::to_owned));
+        failure.outcome_unknown = unknown;
+        error(&failure)
+    }
+    let in_flight_unknown = operation.outcome_unknown_if_abandoned();
+    let key = operation.idempotency_key();
     match step {
         Step::Send(request) => {
             let Ok(body) = String::from_utf8(request.body) else {
                 // The core writes every body with serde_json: UTF-8 by construction.
-                return error(&Error::new(
-                    ErrorKind::Decode,
+                return internal(
                     "internal SDK error: the request body is not UTF-8",
-                ));
+                    in_flight_unknown,
+                    key,
+                );
             };
             // The core refuses line breaks in every header input (credentials, tokens, keys);
             // should one slip through, refuse to send rather than frame the step wrongly.
@@ -403,10 +416,11 @@ fn step_text(step: Step) -> String {
                 .iter()
                 .any(|(n, v)| n.contains(['\n', '\r']) || v.contains(['\n', '\r']))
             {
-                return error(&Error::new(
-                    ErrorKind::Decode,
+                return internal(
                     "internal SDK error: a request header holds a line break",
-                ));
+                    in_flight_unknown,
+                    key,
+                );
             }
             let headers: usize = request
                 .headers
@@ -439,10 +453,11 @@ fn step_text(step: Step) -> String {
         }
         Step::Done(Ok(outcome)) => {
             let Ok(data) = with_amounts_as_strings(|| serde_json::to_string(&outcome.reply)) else {
-                return error(&Error::new(
-                    ErrorKind::Decode,
+                return internal(
                     "internal SDK error: the reply could not be serialised",
-                ));
+                    true,
+                    outcome.idempotency_key.as_deref().or(key),
+                );
             };
             let mut out = String::with_capacity(96 + data.len());
             out.push_str("ok");

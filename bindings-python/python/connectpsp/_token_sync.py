@@ -21,7 +21,7 @@ _TIMEOUT_S = _native.TOKEN_STORE_TIMEOUT_MS / 1000
 
 
 def _warn(message: str, *args: object) -> None:
-    import logging  # only when there is something to say (see _transport.py)
+    import logging  # only when there is something to say (as in _attempt_log.py)
 
     logging.getLogger("connectpsp").warning(message, *args)
 
