@@ -60,7 +60,7 @@ impl PythonizeMappingType for SnakeDict {
 }
 
 /// `value` as snake_case Python data, amounts as decimal strings.
-fn data<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn data<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
     with_amounts_as_strings(|| pythonize::pythonize_custom::<Snake, _>(py, value))
         .map_err(|e| PyRuntimeError::new_err(format!("connectpsp: cannot convert a result: {e}")))
 }

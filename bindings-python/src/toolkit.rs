@@ -66,10 +66,12 @@ pub fn idempotency_key_for(reference: &str) -> String {
     bridge::idempotency_key_for(reference)
 }
 
-/// Decodes a BR Code; JSON with snake_case keys and the amount as a decimal string.
+/// Decodes a BR Code into the dict `pix.BrCode._from_data` reads: snake_case keys, the amount
+/// as a decimal string (the models make it a `Decimal`), built from the core's typed value.
 #[pyfunction]
-pub fn pix_parse_brcode(py: Python<'_>, payload: &str) -> PyResult<String> {
-    bridge::pix_parse_brcode(payload, Codec::PYTHON).map_err(|e| raise(py, &e))
+pub fn pix_parse_brcode<'py>(py: Python<'py>, payload: &str) -> PyResult<Bound<'py, PyAny>> {
+    let code = pix::brcode::decode(payload).map_err(|e| raise(py, &e.to_error()))?;
+    results::data(py, &code)
 }
 
 /// Encodes a static BR Code from snake_case params JSON.
@@ -84,12 +86,25 @@ pub fn pix_validate_key(py: Python<'_>, kind: &str, key: &str) -> PyResult<Strin
     bridge::pix_validate_key(kind, key).map_err(|e| raise(py, &e))
 }
 
-/// The type of a PIX key as typed (masks allowed), as JSON: `{"type", "normalized",
-/// "candidates": [{"type", "normalized"}]}`; `type` is null when ambiguous.
+/// A PIX key's type as typed (masks allowed): `(type, normalized, [(type, normalized), …])`,
+/// every valid reading in the list; `type` and `normalized` are `None` when it is ambiguous.
 #[pyfunction]
-pub fn pix_detect_key_type(py: Python<'_>, key: &str) -> PyResult<String> {
-    bridge::pix_detect_key_type(key).map_err(|e| raise(py, &e))
+pub fn pix_detect_key_type(py: Python<'_>, key: &str) -> PyResult<KeyDetection> {
+    let detection = pix::detect::detect_key_type(key).map_err(|e| raise(py, &e))?;
+    let unique = match &detection {
+        pix::detect::Detection::Unique(c) => Some(c),
+        pix::detect::Detection::Ambiguous(_) => None,
+    };
+    let reading = |c: &pix::detect::Candidate| (c.kind.as_str().to_owned(), c.normalized.clone());
+    Ok((
+        unique.map(|c| c.kind.as_str().to_owned()),
+        unique.map(|c| c.normalized.clone()),
+        detection.candidates().iter().map(reading).collect(),
+    ))
 }
+
+/// What [`pix_detect_key_type`] returns: a tuple, so Python gets it without any JSON.
+type KeyDetection = (Option<String>, Option<String>, Vec<(String, String)>);
 
 /// `123.456.789-09` → `12345678909` (checked; `ValidationError` on `document`).
 #[pyfunction]

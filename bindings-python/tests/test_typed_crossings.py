@@ -1,6 +1,6 @@
-"""What crosses from the core to Python without JSON text: result objects and webhook events
-built from the core's typed values, exceptions from its `Error`, and the facts (defaults, error
-classes, resubmittable calls) read from the core instead of copied."""
+"""What crosses from the core to Python without JSON text: result objects, webhook events and the
+PIX toolkit's answers built from the core's typed values, exceptions from its `Error`, and the
+facts (defaults, error classes, resubmittable calls) read from the core instead of copied."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from conftest import PAYEE, reference
 
 import connectpsp
@@ -121,3 +122,34 @@ def test_the_config_sends_no_codec_choices() -> None:
     # Naming and float amounts are the codec's (core/src/bridge/codec.rs), not the config's.
     assert "naming" not in config and "floatAmounts" not in config
     assert config["binding"] == "python"
+
+
+def _no_json(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("a toolkit answer crossed as JSON text")
+
+
+def test_a_decoded_brcode_crosses_as_python_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = connectpsp.pix.build_brcode(
+        key="maria@example.com", merchant_name="Maria Silva", merchant_city="Sao Paulo", amount=Decimal("150.50")
+    )
+    monkeypatch.setattr(json, "loads", _no_json)
+    answer = _native.pix_parse_brcode(payload)
+    assert isinstance(answer, dict) and answer["merchant_city"] == "Sao Paulo"
+    # The amount is the core's decimal text (the model makes the Decimal), never a float.
+    assert answer["amount"] == "150.50" and "url" not in answer
+    code = connectpsp.pix.parse_brcode(payload)
+    assert code.amount == Decimal("150.50") and type(code.amount) is Decimal
+    assert code.key == "maria@example.com" and code.url is None and code.single_use is False
+    assert code.fields[0].id == "00" and code.fields[-1].id == "63"
+
+
+def test_a_key_detection_crosses_as_python_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json, "loads", _no_json)
+    assert _native.pix_detect_key_type("123.456.789-09") == ("CPF", "12345678909", [("CPF", "12345678909")])
+    found = connectpsp.pix.detect_key_type("19987654312")
+    assert found.type is None and found.normalized is None
+    assert found.candidates == (
+        (connectpsp.PixKeyType.CPF, "19987654312"),
+        (connectpsp.PixKeyType.PHONE, "+5519987654312"),
+    )
+    assert all(type(kind) is connectpsp.PixKeyType for kind, _ in found.candidates)

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Mapping, Optional, Union
 
 from . import _native
 from ._model_base import Converter, Model, as_bool, as_str, model, to_decimal, tuple_of
-from ._codec import decode_json, encode_params
+from ._codec import encode_params
 from .models import PixKeyType
 
 __all__ = [
@@ -79,7 +79,7 @@ class BrCode(Model):
 def parse_brcode(payload: str) -> BrCode:
     """Decode and check a BR Code (CRC, lengths, mandatory fields). Raises ``ValidationError``
     listing every problem found."""
-    return BrCode._from_data(decode_json(_native.pix_parse_brcode(payload)))
+    return BrCode._from_data(_native.pix_parse_brcode(payload))
 
 
 def build_brcode(
@@ -148,12 +148,11 @@ class KeyDetection:
 def detect_key_type(key: str) -> KeyDetection:
     """CPF, CNPJ, EMAIL, PHONE or EVP, with the key as it goes on the wire; raises
     ``ValidationError`` (field ``pix_key``) for something that is no PIX key at all."""
-    found = decode_json(_native.pix_detect_key_type(key))
-    kind = found.get("type")
+    kind, normalized, candidates = _native.pix_detect_key_type(key)
     return KeyDetection(
         None if kind is None else PixKeyType(kind),
-        found.get("normalized"),
-        tuple((PixKeyType(c["type"]), str(c["normalized"])) for c in found.get("candidates") or ()),
+        normalized,
+        tuple((PixKeyType(c_kind), c_key) for c_kind, c_key in candidates),
     )
 
 
