@@ -31,6 +31,28 @@ test("require and import expose the same API, from one module instance", () => {
   }
 });
 
+test("loading the package reads no WebCrypto: the first random bytes (a client's call) do", () => {
+  // The first read of globalThis.crypto loads Node's WebCrypto (milliseconds): only a call that
+  // needs entropy (an idempotency key, retry jitter) pays for it.
+  const probe = `
+    let reads = 0;
+    const real = globalThis.crypto;
+    Object.defineProperty(globalThis, "crypto", { configurable: true, get() { reads++; return real; } });
+    const m = require(${JSON.stringify(join(PKG, "node.cjs"))});
+    m.idempotencyKeyFor("order-1");
+    m.pix.isValidCpf("12345678909");
+    const atLoad = reads;
+    const client = new m.ConnectPSP({ clientId: "a", clientSecret: "b", applicationToken: "c", cryptoToken: "d",
+      baseUrl: "http://127.0.0.1:9", maxRetries: 0, fetch: async () => { throw new TypeError("offline"); } });
+    client.cashOut.create({ amount: "1.00", externalReference: "r", payee: { name: "M", document: "12345678909",
+      destination: { type: "PIX", pixKeyType: "CPF", pixKey: "12345678909" } } })
+      .catch((e) => { console.log(JSON.stringify({ atLoad, afterCall: reads, key: e.idempotencyKey ?? null })); });`;
+  const out = JSON.parse(execFileSync(process.execPath, ["-e", probe], { encoding: "utf8" }));
+  assert.equal(out.atLoad, 0);
+  assert.ok(out.afterCall > 0);
+  assert.match(out.key, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/);
+});
+
 test("the manifest: version in sync, no install scripts, every runtime mapped", () => {
   assert.equal(cjs.VERSION, manifest.version);
   assert.equal(manifest.scripts, undefined);

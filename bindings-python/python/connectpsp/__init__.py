@@ -18,7 +18,8 @@ is ever logged or printed. Logs go to the standard ``logging`` logger ``"connect
 
 from __future__ import annotations
 
-from . import pix
+from typing import TYPE_CHECKING, Any
+
 from ._client import PRODUCTION, SIGNATURE_HEADER, STAGING, AsyncClient, Client, Webhook
 from ._errors import (
     AuthenticationError,
@@ -59,6 +60,9 @@ from .models import (
     RefundReason,
     WebhookEvent,
 )
+
+if TYPE_CHECKING:
+    from . import pix
 
 __all__ = [
     "__version__",
@@ -109,3 +113,13 @@ __all__ = [
     "DecodeError",
     "WebhookSignatureError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: the PIX toolkit is imported on first use (``connectpsp.pix``, ``from connectpsp
+    # import pix``), so a program that only makes API calls does not load it at start-up.
+    if name == "pix":
+        import importlib
+
+        return importlib.import_module(".pix", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,6 @@ between tasks. Both accept the same keyword arguments and expose the same namesp
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from decimal import Decimal
@@ -94,6 +93,8 @@ def _config_json(
         config["webhookCryptoTokens"] = _tokens(webhook_crypto_tokens, "webhook_crypto_tokens")
     if webhook_tolerance is not None:
         config["webhookToleranceMs"] = _millis(webhook_tolerance, "webhook_tolerance")
+    import json  # here, not at import: json (and the re it compiles with) is a client's cost
+
     return json.dumps(config)
 
 

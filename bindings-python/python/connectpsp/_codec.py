@@ -1,4 +1,4 @@
-"""Python values to the params JSON of a native call (and the toolkit's JSON answers back).
+"""Python values to the params JSON of a native call.
 
 Nothing here decides anything about the API: validation, headers, retries and the token live
 in the core. This module only maps Python values onto the bridge's JSON (docs/architecture.md §3):
@@ -6,15 +6,15 @@ in the core. This module only maps Python values onto the bridge's JSON (docs/ar
 the core refuses (the Python codec takes no float amounts), typed request objects as dicts.
 What JSON cannot carry (NaN, infinities) or what would be costly to format (a ``Decimal`` with
 a huge exponent) is refused here, naming the field. Results and errors do not come back as
-JSON: the native module builds them from the core's typed values (``src/results.rs``).
+JSON: the native module builds them, and the toolkit's answers, from the core's typed values
+(``src/results.rs``, ``src/toolkit.rs``).
 """
 
 from __future__ import annotations
 
-import json
 import math
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Optional
 
 from ._errors import ValidationError
 from ._model_base import Model
@@ -81,9 +81,22 @@ def _fast_default(value: Any) -> Any:
     raise _Named
 
 
-#: One encoder for every call (``json.dumps`` with options builds a new one each time).
-_encode_fast = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_fast_default).encode
-_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+Encode = Callable[[Any], str]
+#: The fast and the checked encoder, one of each for every call (``json.dumps`` with options
+#: builds a new one each time), made by the first call: ``json`` and the ``re`` patterns it
+#: compiles are a large part of what importing the package would otherwise cost, and a program
+#: that makes no call (the PIX toolkit, webhooks) never needs them.
+_made: Optional[tuple[Encode, Encode]] = None
+
+
+def _encoders() -> tuple[Encode, Encode]:
+    global _made
+    if _made is None:
+        import json
+
+        fast = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_fast_default).encode
+        _made = fast, json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    return _made
 
 
 def encode_params(params: Mapping[str, Any]) -> str:
@@ -94,15 +107,10 @@ def encode_params(params: Mapping[str, Any]) -> str:
     call through ``_plain``, which raises the error naming the field. Both write the same JSON.
     """
     present = {k: v for k, v in params.items() if v is not None}
+    encode_fast, encode = _made or _encoders()
     try:
-        return _encode_fast(present)
+        return encode_fast(present)
     except (_Named, ValueError, TypeError):
         pass
-    return _encode({k: _plain(v, k) for k, v in present.items()})
+    return encode({k: _plain(v, k) for k, v in present.items()})
 
-
-def decode_json(answer_json: str) -> dict[str, Any]:
-    """A toolkit answer (``pix_parse_brcode``, ``pix_detect_key_type``) as Python data."""
-    # parse_float=Decimal: no binary float is ever created from the core's JSON.
-    value: dict[str, Any] = json.loads(answer_json, parse_float=Decimal)
-    return value
