@@ -28,7 +28,7 @@ def test_every_public_name_imports() -> None:
 
     assert connectpsp.pix is pix and pix.is_valid_cpf("12345678909")
     try:
-        connectpsp.not_a_name  # type: ignore[attr-defined]
+        connectpsp.not_a_name
     except AttributeError as error:
         assert "not_a_name" in str(error)
     else:
