@@ -6,8 +6,8 @@
 //! an in-flight count and an `atexit` hook (`drain`) that aborts what is still running and
 //! waits, with the GIL released, until no runtime thread can touch Python any more.
 //!
-//! Cancelling the asyncio future (task.cancel(), asyncio.wait_for timing out) aborts the tokio
-//! task, which drops the HTTP request.
+//! Cancelling the awaiting asyncio task (task.cancel(), asyncio.wait_for timing out) aborts the
+//! tokio task (through `NativeCall::abandon`), which drops the HTTP request.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -126,25 +126,6 @@ pub fn _drain(py: Python<'_>) {
             std::thread::sleep(Duration::from_millis(1));
         }
     });
-}
-
-/// The done-callback of the asyncio future: aborts the tokio task when the future was
-/// cancelled (and is a no-op after a normal completion).
-#[pyclass(frozen)]
-struct AbortOnCancel {
-    task: AbortHandle,
-    /// A forked child may cancel a future it inherited; the task lives in the parent's runtime.
-    pid: u32,
-}
-
-#[pymethods]
-impl AbortOnCancel {
-    fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
-        if self.pid == runtime::pid() && future.call_method0("cancelled")?.extract::<bool>()? {
-            self.task.abort();
-        }
-        Ok(())
-    }
 }
 
 /// Builds a finished call's Python value, on the loop thread.
@@ -287,13 +268,18 @@ fn scheduler_for(py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<
 }
 
 /// Spawns `work` on `runtime` and returns an asyncio future of the running loop that
-/// resolves with `convert`'s value (or raises its error).
+/// resolves with `convert`'s value (or raises its error), and the task's abort handle.
+///
+/// Cancelling the future does not stop the task by itself: the caller aborts it when the
+/// awaiting task is cancelled (`NativeCall::abandon`, which the Python layer calls for every
+/// call that ends without its result). A done-callback on every future would cost a Python
+/// object and one more loop callback per call.
 pub fn spawn<'py, T, W, C>(
     py: Python<'py>,
     runtime: &Runtime,
     work: W,
     convert: C,
-) -> PyResult<Bound<'py, PyAny>>
+) -> PyResult<(Bound<'py, PyAny>, AbortHandle)>
 where
     T: Send + 'static,
     W: Future<Output = T> + Send + 'static,
@@ -319,10 +305,5 @@ where
     tasks.in_flight += 1;
     tasks.running.insert(id, abort.clone());
     drop(slot);
-    let on_cancel = AbortOnCancel {
-        task: abort,
-        pid: runtime::pid(),
-    };
-    future.call_method1("add_done_callback", (on_cancel,))?;
-    Ok(future)
+    Ok((future, abort))
 }

@@ -15,6 +15,7 @@ use connectpsp_core::operation::{CallOptions, Operation, Session};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use tokio::sync::Notify;
+use tokio::task::AbortHandle;
 
 use crate::driver::{self, AttemptEvent, EventSink, Finished, SendGate, Shared};
 use crate::errors::{attempts_to_py, to_pyerr};
@@ -178,6 +179,7 @@ impl NativeClient {
             work: Mutex::new(Some((shared, http, operation))),
             key,
             gate: Arc::new(SendGate::new()),
+            task: Mutex::new(None),
         })
     }
 
@@ -313,6 +315,9 @@ pub struct NativeCall {
     work: Mutex<Option<Work>>,
     key: Option<String>,
     gate: Arc<SendGate>,
+    /// The tokio task of `run_async`, and the process whose runtime runs it (a forked child
+    /// must not abort into its parent's runtime).
+    task: Mutex<Option<(AbortHandle, u32)>>,
 }
 
 impl NativeCall {
@@ -345,9 +350,21 @@ impl NativeCall {
     }
 
     /// The caller gives up on the call. Returns whether a request may have been sent (and so
-    /// may have been applied); if not, none will be.
+    /// may have been applied); if not, none will be. An async call's task is aborted (its
+    /// HTTP request dropped): the asyncio task awaiting it was cancelled.
     fn abandon(&self) -> bool {
-        self.gate.abandon()
+        let may_have_been_sent = self.gate.abandon();
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some((task, pid)) = task
+            && pid == runtime::pid()
+        {
+            task.abort();
+        }
+        may_have_been_sent
     }
 
     /// Runs the call, blocking this thread only: the GIL is released while waiting, and
@@ -404,8 +421,8 @@ impl NativeCall {
         }
     }
 
-    /// Runs the call for asyncio: returns a future of the running loop. Cancelling it aborts
-    /// the request.
+    /// Runs the call for asyncio: returns a future of the running loop. `abandon` aborts the
+    /// request (the Python layer calls it when the awaiting task is cancelled).
     #[pyo3(signature = (on_event=None))]
     fn run_async<'py>(
         &self,
@@ -418,6 +435,8 @@ impl NativeCall {
         };
         let work = self.take(events)?;
         let runtime = runtime_or_err()?;
-        asyncio_bridge::spawn(py, &runtime, work, finished_to_py)
+        let (future, task) = asyncio_bridge::spawn(py, &runtime, work, finished_to_py)?;
+        *self.task.lock().unwrap_or_else(PoisonError::into_inner) = Some((task, runtime::pid()));
+        Ok(future)
     }
 }

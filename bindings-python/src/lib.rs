@@ -22,6 +22,8 @@ mod webhook_testing;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Before anything can fork: the cached process id is cleared in every forked child.
+    runtime::install_fork_handler();
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     // The core's facts (URLs, header names, defaults, caps, CORE_VERSION, …) as module
     // attributes, so the Python layer reads them instead of copying them.
@@ -54,6 +56,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(toolkit::pix_format_document, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::pix_qr_svg, m)?)?;
     m.add_function(wrap_pyfunction!(toolkit::pix_qr_png, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::process_id, m)?)?;
     let drain = wrap_pyfunction!(asyncio_bridge::_drain, m)?;
     m.add_function(drain.clone())?;
     // Before the interpreter finalises, stop every task that could still call into Python.

@@ -6,6 +6,7 @@
 //! it could block on threads that do not exist. So the runtime is keyed by process id; a child
 //! leaks the inherited one and builds its own. gunicorn/uwsgi/Celery pre-fork workers rely on it.
 
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use pyo3::prelude::*;
@@ -21,7 +22,7 @@ static RUNTIME: Mutex<Option<Owned>> = Mutex::new(None);
 
 /// The runtime of the current process.
 pub fn get() -> std::io::Result<Arc<Runtime>> {
-    let pid = std::process::id();
+    let pid = pid();
     let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(owned) = slot.as_ref()
         && owned.pid == pid
@@ -60,9 +61,62 @@ pub fn get() -> std::io::Result<Arc<Runtime>> {
     Ok(runtime)
 }
 
+/// The id of this process as last read; 0 = read it again (at start, and in a forked child).
+static PID: AtomicU32 = AtomicU32::new(0);
+/// Set once the handler that clears `PID` in a forked child is registered: caching before that
+/// could hand a child its parent's id.
+static CACHING: AtomicBool = AtomicBool::new(false);
+
 /// The id of the current process; state that must not cross a fork is keyed by it.
+///
+/// Cached: `getpid` is a real system call (glibc stopped caching it in 2.25) and costs about
+/// 0.7 µs on a virtual machine, ten times per async call (docs/benchmarks.md, §9). The cache is
+/// cleared in the child of every `fork()` by [`install_fork_handler`]'s handler, which libc runs
+/// before `fork()` returns there (os.fork, multiprocessing, a C extension's own fork), so no
+/// code of the child can see the parent's id.
 pub fn pid() -> u32 {
-    std::process::id()
+    let cached = PID.load(Ordering::Relaxed);
+    if cached != 0 {
+        return cached;
+    }
+    let pid = std::process::id();
+    if CACHING.load(Ordering::Acquire) {
+        PID.store(pid, Ordering::Relaxed);
+    }
+    pid
+}
+
+/// `os.getpid()` without the system call, for the Python layer's own fork checks
+/// (`_token_sync.py`): the same cached id the native state is keyed by.
+#[pyfunction]
+pub fn process_id() -> u32 {
+    pid()
+}
+
+/// The `pthread_atfork` child handler: only an atomic store (a handler must be
+/// async-signal-safe, and the child has one thread).
+#[cfg(unix)]
+extern "C" fn forget_pid_in_child() {
+    PID.store(0, Ordering::Relaxed);
+}
+
+/// Registers the handler that clears the cached process id in a forked child; once, when the
+/// module is loaded (before any fork the cache could miss). Without fork (Windows) the id never
+/// changes, so there is nothing to register.
+pub fn install_fork_handler() {
+    #[cfg(unix)]
+    {
+        static INSTALLED: std::sync::Once = std::sync::Once::new();
+        INSTALLED.call_once(|| {
+            // SAFETY: registers a plain function that lives as long as the process (the
+            // extension is never unloaded). If it fails (ENOMEM) the id is never cached.
+            if unsafe { libc::pthread_atfork(None, None, Some(forget_pid_in_child)) } == 0 {
+                CACHING.store(true, Ordering::Release);
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    CACHING.store(true, Ordering::Release);
 }
 
 /// `os.register_at_fork(after_in_child=...)`: the child, alone in its process, forgets the

@@ -16,6 +16,7 @@ import pytest
 from conftest import PAYER, RequestWindow, reference
 
 import connectpsp
+from connectpsp import _native
 from connectpsp.testing import Sandbox
 
 
@@ -252,3 +253,43 @@ def test_fork_never_deadlocks_on_a_lock_held_by_a_runtime_thread() -> None:
         server.wait()
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert json.loads(done.stdout.decode().strip().splitlines()[-1]) == {"hung": 0}
+
+
+# The process id the native state is keyed by is cached (src/runtime.rs): every fork must renew it.
+RAW_FORK_SCRIPT = """
+import ctypes, os, sys
+from connectpsp import _native
+assert _native.process_id() == os.getpid()   # the id is cached from here on
+libc = ctypes.CDLL(None, use_errno=True)
+read, write = os.pipe()
+# fork() straight from libc: os.register_at_fork's hooks do not run, libc's atfork handlers do.
+pid = libc.fork()
+if pid == 0:
+    os.write(write, b"%d %d" % (_native.process_id(), os.getpid()))
+    os._exit(0)
+os.waitpid(pid, 0)
+seen, actual = map(int, os.read(read, 64).split())
+print(seen == actual and actual == pid and _native.process_id() == os.getpid())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="libc fork through ctypes")
+def test_the_cached_process_id_is_renewed_by_any_fork() -> None:
+    done = subprocess.run([sys.executable, "-c", RAW_FORK_SCRIPT], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert done.stdout.decode().strip() == "True"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_the_cached_process_id_follows_os_fork() -> None:
+    assert _native.process_id() == os.getpid()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os.write(write, b"%d %d" % (_native.process_id(), os.getpid()))
+        os._exit(0)
+    os.waitpid(pid, 0)
+    seen, actual = map(int, os.read(read, 64).split())
+    os.close(read)
+    os.close(write)
+    assert seen == actual == pid

@@ -11,7 +11,6 @@ from ``set`` (it could quote what was written).
 from __future__ import annotations
 
 import inspect
-import os
 import threading
 from typing import Any, Optional
 
@@ -59,7 +58,8 @@ class TokenSync:
         self._reset()
 
     def _reset(self) -> None:
-        self._pid = os.getpid()
+        # The native module's cached id: os.getpid() is a system call, made per load and save.
+        self._pid = _native.process_id()
         # The session generation last read from or written to the store: save only newer.
         self._saved = 0
         # Completed reads: a caller that waited for the lock while another read finished uses
@@ -72,7 +72,7 @@ class TokenSync:
     def _fresh(self) -> None:
         # A forked child has a new session (generations start again) and must not wait for a
         # lock a parent's thread held at the fork.
-        if self._pid != os.getpid():
+        if self._pid != _native.process_id():
             self._reset()
 
     # --- reading -----------------------------------------------------------------------------
