@@ -4,11 +4,14 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::Codec;
 use super::naming::{error_in_naming, keys_in};
+use super::{Codec, params};
 use crate::call::{CallKind, POSSIBLY_APPLIED, PreparedCall, RESUBMIT_METHODS};
 use crate::config::{Config, Naming, PRODUCTION_URL, STAGING_URL, Secret};
 use crate::error::Error;
+use crate::model::account::Rebalance;
+use crate::model::cash_in::{CreateCashIn, RefundCashIn};
+use crate::model::cash_out::CreateCashOut;
 use crate::model::parse_request;
 use crate::operation::Call;
 
@@ -156,6 +159,102 @@ fn prepare(
     codec: Codec,
     possibly_applied: &mut Option<Option<String>>,
 ) -> Result<PreparedCall, Error> {
+    prepare_by(method, params_json, codec, possibly_applied, one_pass)
+}
+
+type OnePass = fn(CallKind, &str, Codec) -> Option<(CallKind, Body, params::Extras)>;
+
+/// [`prepare`] with the fast path given (the tests compare it with none).
+fn prepare_by(
+    method: &str,
+    params_json: &str,
+    codec: Codec,
+    possibly_applied: &mut Option<Option<String>>,
+    fast: OnePass,
+) -> Result<PreparedCall, Error> {
+    let kind = CallKind::from_name(method);
+    let (call, flagged) = match kind.and_then(|kind| fast(kind, params_json, codec)) {
+        Some((kind, body, extras)) => {
+            let flagged = extras.possibly_applied.unwrap_or(false);
+            if flagged && kind.spec().keyed {
+                *possibly_applied = Some(extras.idempotency_key.clone());
+            }
+            check_id(Some(kind), extras.id.as_deref())?;
+            let call = assemble(kind, extras.id, extras.idempotency_key, body)?;
+            (call, flagged)
+        }
+        None => checked(kind, params_json, codec, possibly_applied)?,
+    };
+    let prepared = PreparedCall::new(call)?;
+    if flagged {
+        prepared.possibly_applied()
+    } else {
+        Ok(prepared)
+    }
+}
+
+/// The typed body of a call, whichever path read it.
+enum Body {
+    CashIn(CreateCashIn),
+    Refund(RefundCashIn),
+    CashOut(CreateCashOut),
+    Rebalance(Rebalance),
+    None,
+}
+
+/// Which body a call takes.
+#[derive(Clone, Copy)]
+enum BodyKind {
+    CashIn,
+    Refund,
+    CashOut,
+    Rebalance,
+    None,
+}
+
+impl BodyKind {
+    fn of(kind: CallKind) -> BodyKind {
+        match kind {
+            CallKind::CreateCashIn => BodyKind::CashIn,
+            CallKind::RefundCashIn => BodyKind::Refund,
+            CallKind::CreateCashOut => BodyKind::CashOut,
+            CallKind::Rebalance => BodyKind::Rebalance,
+            CallKind::GetCashIn | CallKind::GetCashOut | CallKind::GetBalance => BodyKind::None,
+        }
+    }
+}
+
+/// The fast path ([`params`]): `None` unless the params are right as they stand.
+fn one_pass(
+    kind: CallKind,
+    params_json: &str,
+    codec: Codec,
+) -> Option<(CallKind, Body, params::Extras)> {
+    fn read<T: serde::de::DeserializeOwned>(
+        json: &str,
+        codec: Codec,
+        wrap: fn(T) -> Body,
+    ) -> Option<(Body, params::Extras)> {
+        params::parse::<T>(json, codec).map(|(value, extras)| (wrap(value), extras))
+    }
+    let (body, extras) = match BodyKind::of(kind) {
+        BodyKind::CashIn => read(params_json, codec, Body::CashIn),
+        BodyKind::Refund => read(params_json, codec, Body::Refund),
+        BodyKind::CashOut => read(params_json, codec, Body::CashOut),
+        BodyKind::Rebalance => read(params_json, codec, Body::Rebalance),
+        BodyKind::None => read(params_json, codec, |_: params::NoBody| Body::None),
+    }?;
+    Some((kind, body, extras))
+}
+
+/// The checked path: the params as a JSON value, every rule applied in order, the error naming
+/// the field (what the one-pass reader leaves to it).
+fn checked(
+    kind: Option<CallKind>,
+    params_json: &str,
+    codec: Codec,
+    possibly_applied: &mut Option<Option<String>>,
+) -> Result<(Call, bool), Error> {
     let mut params = params_of(params_json, codec)?;
     let flagged = match params.remove(POSSIBLY_APPLIED) {
         None | Some(Value::Null) => false,
@@ -163,8 +262,7 @@ fn prepare(
         Some(_) => return Err(Error::validation(POSSIBLY_APPLIED, "must be a boolean")),
     };
     // Only a keyed call can have moved money unseen (a GET's outcome is never unknown).
-    let keyed = CallKind::from_name(method).is_some_and(|kind| kind.spec().keyed);
-    if flagged && keyed {
+    if flagged && kind.is_some_and(|kind| kind.spec().keyed) {
         *possibly_applied = Some(
             params
                 .get("idempotencyKey")
@@ -172,11 +270,87 @@ fn prepare(
                 .map(str::to_owned),
         );
     }
-    let prepared = build_call(method, params, codec).and_then(PreparedCall::new)?;
-    if flagged {
-        prepared.possibly_applied()
-    } else {
-        Ok(prepared)
+    let id = take_string(&mut params, "id")?;
+    let idempotency_key = take_string(&mut params, "idempotencyKey")?;
+    check_id(kind, id.as_deref())?;
+    check_amount_number(&params, "amount", codec)?;
+    check_amount_number(&params, "targetAmount", codec)?;
+    let Some(kind) = kind else {
+        return Err(Error::validation(
+            "method",
+            format!("unknown method; expected one of {}", METHODS.join(", ")),
+        ));
+    };
+    let value = Value::Object(params);
+    let body = match BodyKind::of(kind) {
+        BodyKind::CashIn => Body::CashIn(parse_request(value)?),
+        BodyKind::Refund => Body::Refund(parse_request(value)?),
+        BodyKind::CashOut => Body::CashOut(parse_request(value)?),
+        BodyKind::Rebalance => Body::Rebalance(parse_request(value)?),
+        BodyKind::None => match value.as_object().and_then(|m| m.keys().next()) {
+            Some(field) => return Err(Error::validation(field.clone(), "unknown field")),
+            None => Body::None,
+        },
+    };
+    Ok((assemble(kind, id, idempotency_key, body)?, flagged))
+}
+
+/// `id` only for the calls whose path has one.
+fn check_id(kind: Option<CallKind>, id: Option<&str>) -> Result<(), Error> {
+    if id.is_some() && kind.is_some_and(|kind| !kind.spec().takes_id) {
+        return Err(Error::validation("id", "is not a parameter of this method"));
+    }
+    Ok(())
+}
+
+/// The call from its parts, checking what belongs to the call rather than to its body: the
+/// path id and the idempotency key.
+fn assemble(
+    kind: CallKind,
+    id: Option<String>,
+    idempotency_key: Option<String>,
+    body: Body,
+) -> Result<Call, Error> {
+    let id_required = || {
+        id.clone()
+            .ok_or_else(|| Error::validation("id", "is required"))
+    };
+    let no_key = |call: Call| {
+        if idempotency_key.is_some() {
+            Err(Error::validation(
+                "idempotencyKey",
+                format!(
+                    "is only used by {}",
+                    crate::model::one_of(&RESUBMIT_METHODS)
+                ),
+            ))
+        } else {
+            Ok(call)
+        }
+    };
+    match (kind, body) {
+        (CallKind::CreateCashIn, Body::CashIn(request)) => Ok(Call::CreateCashIn {
+            request,
+            idempotency_key,
+        }),
+        (CallKind::GetCashIn, Body::None) => no_key(Call::GetCashIn { id: id_required()? }),
+        (CallKind::RefundCashIn, Body::Refund(request)) => Ok(Call::RefundCashIn {
+            id: id_required()?,
+            request,
+            idempotency_key,
+        }),
+        (CallKind::CreateCashOut, Body::CashOut(request)) => Ok(Call::CreateCashOut {
+            request,
+            idempotency_key,
+        }),
+        (CallKind::GetCashOut, Body::None) => no_key(Call::GetCashOut { id: id_required()? }),
+        (CallKind::GetBalance, Body::None) => no_key(Call::GetBalance),
+        (CallKind::Rebalance, Body::Rebalance(request)) => no_key(Call::Rebalance { request }),
+        // `body_of` reads the body each kind takes.
+        _ => Err(Error::validation(
+            "method",
+            "internal SDK error: wrong body",
+        )),
     }
 }
 
@@ -199,77 +373,6 @@ fn params_of(params_json: &str, codec: Codec) -> Result<Map<String, Value>, Erro
         Value::Null => Ok(Map::new()),
         _ => Err(Error::validation("params", "must be a JSON object")),
     }
-}
-
-fn build_call(method: &str, params: Map<String, Value>, codec: Codec) -> Result<Call, Error> {
-    let mut params = params;
-    let id = take_string(&mut params, "id")?;
-    let idempotency_key = take_string(&mut params, "idempotencyKey")?;
-    let spec = CallKind::from_name(method).map(CallKind::spec);
-    if id.is_some() && spec.is_some_and(|spec| !spec.takes_id) {
-        return Err(Error::validation("id", "is not a parameter of this method"));
-    }
-    check_amount_number(&params, "amount", codec)?;
-    check_amount_number(&params, "targetAmount", codec)?;
-    let body = Value::Object(params);
-    let id_required = || {
-        id.clone()
-            .ok_or_else(|| Error::validation("id", "is required"))
-    };
-    let no_key = |call: Call| {
-        if idempotency_key.is_some() {
-            Err(Error::validation(
-                "idempotencyKey",
-                format!(
-                    "is only used by {}",
-                    crate::model::one_of(&RESUBMIT_METHODS)
-                ),
-            ))
-        } else {
-            Ok(call)
-        }
-    };
-    let no_body = |body: &Value| match body.as_object().and_then(|m| m.keys().next()) {
-        Some(field) => Err(Error::validation(field.clone(), "unknown field")),
-        None => Ok(()),
-    };
-    let call = match method {
-        "cashIn.create" => Call::CreateCashIn {
-            request: parse_request(body)?,
-            idempotency_key,
-        },
-        "cashIn.get" => {
-            no_body(&body)?;
-            no_key(Call::GetCashIn { id: id_required()? })?
-        }
-        "cashIn.refund" => Call::RefundCashIn {
-            id: id_required()?,
-            request: parse_request(body)?,
-            idempotency_key,
-        },
-        "cashOut.create" => Call::CreateCashOut {
-            request: parse_request(body)?,
-            idempotency_key,
-        },
-        "cashOut.get" => {
-            no_body(&body)?;
-            no_key(Call::GetCashOut { id: id_required()? })?
-        }
-        "account.balance" => {
-            no_body(&body)?;
-            no_key(Call::GetBalance)?
-        }
-        "account.rebalance" => no_key(Call::Rebalance {
-            request: parse_request(body)?,
-        })?,
-        _ => {
-            return Err(Error::validation(
-                "method",
-                format!("unknown method; expected one of {}", METHODS.join(", ")),
-            ));
-        }
-    };
-    Ok(call)
 }
 
 fn take_string(params: &mut Map<String, Value>, key: &str) -> Result<Option<String>, Error> {
@@ -298,4 +401,152 @@ pub(super) fn check_amount_number(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAYEE: &str = r#"{"name":"Maria Silva","document":"12345678909","destination":{"type":"PIX","pixKeyType":"CPF","pixKey":"12345678909"}}"#;
+    const PAYEE_SNAKE: &str = r#"{"name":"Maria Silva","document":"12345678909","destination":{"type":"PIX","pix_key_type":"CPF","pix_key":"12345678909"}}"#;
+
+    /// What a path made of a call: the typed call and its body, or the error, as text.
+    fn outcome(
+        method: &str,
+        json: &str,
+        codec: Codec,
+        fast: OnePass,
+    ) -> Result<(String, Vec<u8>, bool), String> {
+        let mut flagged = None;
+        prepare_by(method, json, codec, &mut flagged, fast)
+            .map(|p| {
+                let possibly = p.is_possibly_applied();
+                let body = p.body().map(<[u8]>::to_vec).unwrap_or_default();
+                (format!("{:?}", p.into_call()), body, possibly)
+            })
+            .map_err(|mut e| {
+                if let Some(key) = flagged {
+                    e.outcome_unknown = true;
+                    e.idempotency_key = key;
+                }
+                format!("{e:?}")
+            })
+    }
+
+    fn cases() -> Vec<(&'static str, String, Codec)> {
+        let js = Codec::JS;
+        let py = Codec::PYTHON;
+        let out = |extra: &str| {
+            format!(
+                r#"{{"amount":"1.00","externalReference":"r-1","description":"d","payee":{PAYEE}{extra}}}"#
+            )
+        };
+        let out_py = |extra: &str| {
+            format!(
+                r#"{{"amount":"1.00","external_reference":"r-1","payee":{PAYEE_SNAKE}{extra}}}"#
+            )
+        };
+        let cash_in = r#"{"amount":150.5,"externalReference":"o-1","expirationInMinutes":60,"webhookUrl":"https://e.example/h","payer":{"name":"João","document":"12345678909"}}"#;
+        let mut cases = vec![
+            ("cashOut.create", out(""), js),
+            ("cashOut.create", out(r#","idempotencyKey":"k-1""#), js),
+            ("cashOut.create", out(r#","idempotencyKey":"k-1","possiblyApplied":true"#), js),
+            ("cashOut.create", out(r#","possiblyApplied":true"#), js),
+            ("cashOut.create", out(r#","possiblyApplied":"yes""#), js),
+            ("cashOut.create", out(r#","idempotencyKey":7"#), js),
+            ("cashOut.create", out(r#","idempotencyKey":"a","idempotencyKey":"b""#), js),
+            ("cashOut.create", out(r#","id":"x""#), js),
+            ("cashOut.create", out(r#","webhookURL":"https://e.example""#), js),
+            ("cashOut.create", out(r#","webhookURL":null"#), js),
+            ("cashOut.create", out(r#","webhookUrl":null"#), js),
+            ("cashOut.create", out(r#","external_reference":"r-2""#), js),
+            ("cashOut.create", out(r#","description":"again""#), js),
+            ("cashOut.create", out(r#","amount":1.5"#), js),
+            ("cashOut.create", out("").replace(r#""1.00""#, "0"), js),
+            ("cashOut.create", out("").replace(r#""1.00""#, "1.005"), js),
+            ("cashOut.create", out("").replace(r#""1.00""#, r#"{"v":1}"#), js),
+            ("cashOut.create", out("").replace(PAYEE, r#"["Maria","12345678909",null]"#), js),
+            ("cashOut.create", out("").replace(r#""destination":{"#, r#""destination":{"bankAccount":[1],"#), js),
+            ("cashOut.create", out("").replace(r#""pixKey":"12345678909""#, r#""pixKey":"123""#), js),
+            ("cashOut.create", out("").replace(r#""pixKeyType":"CPF""#, r#""pixKeyType":5"#), js),
+            ("cashOut.create", out("").replace(r#""document":"12345678909","#, r#""document":null,"#), js),
+            ("cashOut.create", out("").replace(r#""destination":{"type":"PIX","pixKeyType":"CPF","pixKey":"12345678909"}"#, r#""destination":{"type":"BANK_ACCOUNT","bankAccount":{"ispb":"18236120","branch":"0001","account":"12345-6","accountType":"CHECKING"}}"#), js),
+            ("cashOut.create", out("").replace(PAYEE, PAYEE_SNAKE), js),
+            ("cashOut.create", out(r#","extra":{"a":[1,2]}"#), js),
+            ("cashOut.create", r#"{"external\u0052eference":"r-1","amount":"1.00","payee":PAYEE}"#.replace("PAYEE", PAYEE), js),
+            ("cashOut.create", out_py(""), py),
+            ("cashOut.create", out_py(r#","idempotency_key":"k-1","possibly_applied":true"#), py),
+            ("cashOut.create", out_py(r#","possibly_applied":true"#), py),
+            ("cashOut.create", out_py("").replace(PAYEE_SNAKE, PAYEE), py),
+            ("cashOut.create", out_py(r#","externalReference":"r-2""#), py),
+            ("cashOut.create", out_py(r#","webhook_u_r_l":"https://e.example""#), py),
+            ("cashOut.create", out_py("").replace(r#""1.00""#, "1.5"), py),
+            ("cashOut.create", out_py("").replace(r#""1.00""#, "15"), py),
+            ("cashOut.create", out_py(r#","description":"a.b 1.5 \"2e3\"""#), py),
+            ("cashOut.create", out_py("").replace(r#""pix_key":"12345678909""#, r#""pix_key":"1""#), py),
+            ("cashIn.create", cash_in.to_owned(), js),
+            ("cashIn.create", cash_in.replace("60", "6E1"), js),
+            ("cashIn.create", cash_in.replace("60", "60.5"), js),
+            ("cashIn.create", cash_in.replace("150.5", "150"), py),
+            ("cashIn.create", cash_in.replace("150.5", "150").replace("60", "60.0"), py),
+            ("cashIn.create", cash_in.replace(r#""webhookUrl""#, r#""openFinance":{"redirectUrl":"https://e.example/r"},"webhookUrl""#), js),
+            ("cashIn.create", cash_in.replace(r#""document":"12345678909""#, r#""document":"12345678909","bankData":{}"#), js),
+            ("cashIn.refund", r#"{"id":"tx-1","reason":"CUSTOMER_REQUEST","description":"x"}"#.to_owned(), js),
+            ("cashIn.refund", r#"{"reason":"CUSTOMER_REQUEST"}"#.to_owned(), js),
+            ("cashIn.refund", r#"{"id":"tx/1","reason":"CUSTOMER_REQUEST"}"#.to_owned(), js),
+            ("cashIn.refund", r#"{"id":"tx-1","reason":"CUSTOMER_REQUEST","idempotency_key":"k"}"#.to_owned(), py),
+            ("cashIn.get", r#"{"id":"tx-1"}"#.to_owned(), js),
+            ("cashIn.get", r#"{"id":"tx-1","idempotencyKey":"k"}"#.to_owned(), js),
+            ("cashIn.get", r#"{"id":"tx-1","possiblyApplied":true}"#.to_owned(), js),
+            ("cashIn.get", r#"{"id":"tx-1","extra":1}"#.to_owned(), js),
+            ("cashIn.get", r#"{}"#.to_owned(), js),
+            ("cashOut.get", r#"{"id":null}"#.to_owned(), js),
+            ("account.balance", r#"{}"#.to_owned(), js),
+            ("account.balance", String::new(), py),
+            ("account.balance", "null".to_owned(), js),
+            ("account.balance", "  ".to_owned(), js),
+            ("account.balance", "[]".to_owned(), js),
+            ("account.balance", r#"{"id":"x"}"#.to_owned(), js),
+            ("account.rebalance", r#"{"targetAmount":"100.00"}"#.to_owned(), js),
+            ("account.rebalance", r#"{"targetAmount":1E2}"#.to_owned(), js),
+            ("account.rebalance", r#"{"target_amount":100}"#.to_owned(), py),
+            ("account.rebalance", r#"{"target_amount":100.0}"#.to_owned(), py),
+            ("account.rebalance", r#"{"targetAmount":"100","idempotencyKey":"k"}"#.to_owned(), js),
+            ("account.rebalance", r#"{"targetAmount":"100"} x"#.to_owned(), js),
+            ("account.rebalance", r#"{"targetAmount":"100""#.to_owned(), js),
+            ("nope.create", r#"{"id":"x"}"#.to_owned(), js),
+        ];
+        cases.push(("cashOut.create", out("").replace(PAYEE, "null"), js));
+        cases
+    }
+
+    #[test]
+    fn the_one_pass_reader_decides_as_the_checked_path_does() {
+        let none: OnePass = |_, _, _| None;
+        for (method, json, codec) in cases() {
+            assert_eq!(
+                outcome(method, &json, codec, one_pass),
+                outcome(method, &json, codec, none),
+                "{method} {json}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_usual_params_take_the_one_pass_reader() {
+        let out = format!(
+            r#"{{"amount":"1.00","externalReference":"r-1","description":"bench payout","payee":{PAYEE},"idempotencyKey":"k"}}"#
+        );
+        assert!(one_pass(CallKind::CreateCashOut, &out, Codec::JS).is_some());
+        let out_py = format!(
+            r#"{{"amount":"1.00","external_reference":"r-1","payee":{PAYEE_SNAKE},"idempotency_key":"k"}}"#
+        );
+        assert!(one_pass(CallKind::CreateCashOut, &out_py, Codec::PYTHON).is_some());
+        assert!(one_pass(CallKind::GetCashOut, r#"{"id":"tx-1"}"#, Codec::JS).is_some());
+        // An unknown member is left to the checked path, which names it.
+        let typo = out.replace("description", "descripton");
+        assert!(one_pass(CallKind::CreateCashOut, &typo, Codec::JS).is_none());
+        let error = prepare_call("cashOut.create", &typo, Codec::JS).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("descripton"));
+    }
 }
