@@ -29,7 +29,7 @@ pub mod rules;
 pub mod webhook;
 
 pub(crate) use enums::{one_of, string_enum};
-pub(crate) use parse::{deserialize_at_path, join_path, null_as_default};
+pub(crate) use parse::{deserialize_at_path, join_path, null_as_default, path_and_message};
 pub use parse::{
     parse_request, parse_request_str, parse_response, parse_response_value, parse_wire_request,
 };

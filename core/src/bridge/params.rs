@@ -1,61 +1,117 @@
 //! The params JSON of a call read straight into its typed request, in one pass over the text:
 //! no `serde_json::Value`, no renamed copy of the keys, no round trip for the unknown-member
-//! check. Profiling showed the checked path ([`crate::model::parse_request`]) at about a third
-//! of the wasm core's CPU per payout.
+//! check (profiling showed that path at about a third of the wasm core's CPU per payout, and its
+//! generic code, once per request type, in the .wasm).
 //!
-//! [`Strict`] wraps serde_json's deserializer and accepts only what the checked path accepts,
-//! with the same typed result: every object member must be a field of its struct (serde's own
-//! field list), an object is never read from an array, and in the Python naming a snake_case
-//! key reads as its camelCase field, as `naming::keys_in` renames it. Anything else (a member it
-//! does not know, even a `null` one, a duplicate, a wrong type, bad JSON) is a plain failure
-//! without a message: the caller then runs the checked path, which decides and names the field.
-//! So this path never decides anything the checked path would decide otherwise; it only skips
-//! the work when the params are right, which is almost always.
+//! [`Strict`] wraps serde_json's deserializer. Every object member must be a field of its struct
+//! (serde's own field list): an unknown one is reported when nothing else is wrong (one whose
+//! value is `null` is absent, as everywhere); an object is never read from an array; in the
+//! Python naming a snake_case key reads as its camelCase field (what `naming::keys_in` does). It
+//! keeps the path of the member being read (static field names, nothing allocated), so a failure
+//! names the field. The bridge's own parameters (`id`, `idempotencyKey`, `possiblyApplied`) are
+//! taken aside at the top level, untyped: the bridge checks them in its own order.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor,
+};
 
-use super::Codec;
 use super::naming::snake_to_camel;
 use crate::call::POSSIBLY_APPLIED;
 use crate::config::Naming;
+use crate::model::{join_path, path_and_message};
 
-/// The bridge's own parameters, read beside the body members at the top level.
+/// A bridge parameter as given: its type is checked by the bridge.
+pub(super) enum Given {
+    Text(String),
+    Bool(bool),
+    /// Any other JSON value.
+    Other,
+}
+
+/// The bridge's own parameters, read beside the body members at the top level; `null` is absent.
 #[derive(Default)]
 pub(super) struct Extras {
-    pub id: Option<String>,
-    pub idempotency_key: Option<String>,
-    pub possibly_applied: Option<bool>,
+    pub id: Option<Given>,
+    pub idempotency_key: Option<Given>,
+    pub possibly_applied: Option<Given>,
 }
 
 /// The body of a call that takes none (`cashIn.get`, `account.balance`, …): no member.
 #[derive(Deserialize)]
 pub(super) struct NoBody {}
 
-/// `T` and the extras from the params JSON, or `None` when the checked path must decide.
-pub(super) fn parse<T: DeserializeOwned>(json: &str, codec: Codec) -> Option<(T, Extras)> {
-    // A JSON number with a fraction or an exponent in Python's params came from a float, which
-    // the Python codec refuses for amounts: the checked path applies that rule, naming the field.
-    if !codec.float_amounts && has_fraction_or_exponent(json.as_bytes()) {
-        return None;
-    }
-    let mut extras = Extras::default();
+/// Why the params were not read.
+pub(super) enum Failure {
+    /// A member is wrong: its camelCase dotted path and what is wrong, never quoting the value.
+    Field(String, String),
+    /// A member the type does not have (the first one met), nothing else being wrong.
+    Unknown(String),
+    /// Not a JSON object (or not JSON): the bridge's own checks say which.
+    NotObject,
+}
+
+/// `T` and the bridge parameters from the params JSON (an object; empty or `null` read as `{}`).
+pub(super) fn parse<T: DeserializeOwned>(
+    json: &str,
+    naming: Naming,
+) -> Result<(T, Extras), Failure> {
+    let trimmed = json.trim();
+    let json = if trimmed.is_empty() || trimmed == "null" {
+        "{}"
+    } else {
+        json
+    };
+    let track = RefCell::new(Track::default());
     let mut json_de = serde_json::Deserializer::from_slice(json.as_bytes());
     let strict = Strict {
         inner: &mut json_de,
-        naming: codec.naming,
-        extras: Some(&mut extras),
+        naming,
+        track: &track,
+        top_level: true,
     };
-    let value = T::deserialize(strict).ok()?;
-    json_de.end().ok()?;
-    Some((value, extras))
+    let result = T::deserialize(strict).and_then(|value| json_de.end().map(|()| value));
+    let track = track.into_inner();
+    let field_error = |path: String, serde_message: &str| {
+        // serde's struct visitor refuses a member given twice (a `Value` would keep the last
+        // one silently: two amounts in one payout are refused instead, naming the member).
+        if let Some(field) = serde_message
+            .strip_prefix("duplicate field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            return Failure::Field(join_path(&path, field), "is given twice".to_owned());
+        }
+        let (path, mut message) = path_and_message(path, serde_message);
+        // A `Value` calls every number a number; serde_json's text reader says which kind.
+        for kind in ["integer", "floating"] {
+            if let Some(start) = message.strip_suffix(kind) {
+                message = format!("{start}number");
+            }
+        }
+        Failure::Field(path, message)
+    };
+    match result {
+        Ok(value) => match track.unknown {
+            None => Ok((value, track.extras)),
+            Some(path) => Err(Failure::Unknown(path)),
+        },
+        Err(error) => match track.failed_at {
+            Some(path) => Err(field_error(path, &error.to_string())),
+            // Not an object at the top: serde_json's error, no member involved.
+            None if error.is_syntax() || error.is_eof() || !trimmed.starts_with('{') => {
+                Err(Failure::NotObject)
+            }
+            None => Err(field_error(String::new(), &error.to_string())),
+        },
+    }
 }
 
 /// True when a JSON number outside every string has a `.` or an exponent.
-fn has_fraction_or_exponent(json: &[u8]) -> bool {
+pub(super) fn has_fraction_or_exponent(json: &[u8]) -> bool {
     let (mut in_string, mut escaped, mut after_digit) = (false, false, false);
     for &byte in json {
         if in_string {
@@ -78,17 +134,35 @@ fn has_fraction_or_exponent(json: &[u8]) -> bool {
     false
 }
 
-/// What no request type uses: refused, so the checked path decides.
+/// What the pass knows about where it is, shared by every level.
+#[derive(Default)]
+struct Track {
+    /// The members being read, outermost first (the fields' own static names).
+    stack: Vec<&'static str>,
+    /// The path where the first error was met (the innermost member that saw it).
+    failed_at: Option<String>,
+    /// The first unknown member with a value.
+    unknown: Option<String>,
+    extras: Extras,
+}
+
+impl Track {
+    fn path(&self) -> String {
+        self.stack.join(".")
+    }
+}
+
+/// What no request type uses (sequences, maps, enums, newtypes): refused.
 fn unsupported<E: de::Error>() -> E {
-    E::custom("not read by the one-pass params reader")
+    E::custom("wrong type: not a member of this request")
 }
 
 /// serde_json's deserializer, strict about objects (see the module doc).
-struct Strict<'x, D> {
+struct Strict<'t, D> {
     inner: D,
     naming: Naming,
-    /// The top level only: where `id`, `idempotencyKey` and `possiblyApplied` go.
-    extras: Option<&'x mut Extras>,
+    track: &'t RefCell<Track>,
+    top_level: bool,
 }
 
 macro_rules! forward {
@@ -125,6 +199,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
         self.inner.deserialize_option(OptionVisitor {
             visitor,
             naming: self.naming,
+            track: self.track,
         })
     }
 
@@ -141,7 +216,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
                 visitor,
                 fields,
                 naming: self.naming,
-                extras: self.extras,
+                track: self.track,
+                top_level: self.top_level,
             },
         )
     }
@@ -190,12 +266,13 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
 }
 
 /// `Some(value)` read strictly too (`Option<Payee>`, the `null_as_default` strings).
-struct OptionVisitor<V> {
+struct OptionVisitor<'t, V> {
     visitor: V,
     naming: Naming,
+    track: &'t RefCell<Track>,
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for OptionVisitor<V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for OptionVisitor<'_, V> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -214,18 +291,20 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for OptionVisitor<V> {
         self.visitor.visit_some(Strict {
             inner,
             naming: self.naming,
-            extras: None,
+            track: self.track,
+            top_level: false,
         })
     }
 }
 
-/// A struct from an object only: `visit_seq` is left to its default, a type error (serde would
-/// otherwise fill the fields from an array's positions).
-struct StructVisitor<'x, V> {
+/// A struct from an object only (serde would otherwise fill the fields from an array's
+/// positions).
+struct StructVisitor<'t, V> {
     visitor: V,
     fields: &'static [&'static str],
     naming: Naming,
-    extras: Option<&'x mut Extras>,
+    track: &'t RefCell<Track>,
+    top_level: bool,
 }
 
 impl<'de, V: Visitor<'de>> Visitor<'de> for StructVisitor<'_, V> {
@@ -235,23 +314,63 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for StructVisitor<'_, V> {
         self.visitor.expecting(f)
     }
 
+    fn visit_seq<Q: de::SeqAccess<'de>>(self, _seq: Q) -> Result<V::Value, Q::Error> {
+        Err(de::Error::custom(
+            "wrong type: expected an object with named fields, got an array",
+        ))
+    }
+
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
         self.visitor.visit_map(StrictMap {
             inner: map,
             fields: self.fields,
             naming: self.naming,
-            extras: self.extras,
+            track: self.track,
+            top_level: self.top_level,
+            member: "",
         })
     }
 }
 
 /// An object's members: each key renamed into camelCase (Python naming) and checked against
 /// the struct's fields; at the top level the bridge's parameters are taken aside.
-struct StrictMap<'x, A> {
+struct StrictMap<'t, A> {
     inner: A,
     fields: &'static [&'static str],
     naming: Naming,
-    extras: Option<&'x mut Extras>,
+    track: &'t RefCell<Track>,
+    top_level: bool,
+    /// The field whose value comes next.
+    member: &'static str,
+}
+
+impl<'de, A: MapAccess<'de>> StrictMap<'_, A> {
+    /// Reads the value of a member that is not a field, keeping what the bridge needs.
+    fn aside(&mut self, key: Key<()>) -> Result<(), A::Error> {
+        match key {
+            Key::Field(()) => Ok(()),
+            Key::Unknown(name) => {
+                let value: Option<IgnoredAny> = self.inner.next_value()?;
+                let mut track = self.track.borrow_mut();
+                if value.is_some() && track.unknown.is_none() {
+                    track.unknown = Some(join_path(&track.path(), &name));
+                }
+                Ok(())
+            }
+            Key::Extra(name) => {
+                let value: Option<GivenValue> = self.inner.next_value()?;
+                let mut track = self.track.borrow_mut();
+                let slot = match name {
+                    "id" => &mut track.extras.id,
+                    "idempotencyKey" => &mut track.extras.idempotency_key,
+                    _ => &mut track.extras.possibly_applied,
+                };
+                // The last one counts, `null` included (as in a JSON object read whole).
+                *slot = value.map(|GivenValue(value)| value);
+                Ok(())
+            }
+        }
+    }
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, A> {
@@ -267,37 +386,33 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, A> {
                 seed: &mut seed,
                 fields: self.fields,
                 naming: self.naming,
-                top_level: self.extras.is_some(),
+                top_level: self.top_level,
             })?;
-            let extra = match key {
+            match key {
                 None => return Ok(None),
-                Some(Key::Field(value)) => return Ok(Some(value)),
-                Some(Key::Extra(extra)) => extra,
-            };
-            let Some(extras) = self.extras.as_deref_mut() else {
-                return Err(unsupported());
-            };
-            // A parameter given twice: the checked path decides which counts.
-            let duplicate = match extra {
-                Extra::Id => once(&mut extras.id, self.inner.next_value()?),
-                Extra::IdempotencyKey => {
-                    once(&mut extras.idempotency_key, self.inner.next_value()?)
+                Some(Key::Field((member, value))) => {
+                    self.member = member;
+                    return Ok(Some(value));
                 }
-                Extra::PossiblyApplied => {
-                    once(&mut extras.possibly_applied, self.inner.next_value()?)
-                }
-            };
-            if duplicate {
-                return Err(unsupported());
+                Some(Key::Unknown(name)) => self.aside(Key::Unknown(name))?,
+                Some(Key::Extra(name)) => self.aside(Key::Extra(name))?,
             }
         }
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
-        self.inner.next_value_seed(ValueSeed {
+        self.track.borrow_mut().stack.push(self.member);
+        let result = self.inner.next_value_seed(ValueSeed {
             seed,
             naming: self.naming,
-        })
+            track: self.track,
+        });
+        let mut track = self.track.borrow_mut();
+        if result.is_err() && track.failed_at.is_none() {
+            track.failed_at = Some(track.path());
+        }
+        track.stack.pop();
+        result
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -305,42 +420,32 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, A> {
     }
 }
 
-/// Stores `value` in an empty slot; true when the slot was taken already.
-fn once<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
-    let taken = slot.is_some();
-    if value.is_some() {
-        *slot = value;
-    }
-    taken
-}
-
 /// A member's value, read strictly.
-struct ValueSeed<S> {
+struct ValueSeed<'t, S> {
     seed: S,
     naming: Naming,
+    track: &'t RefCell<Track>,
 }
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for ValueSeed<S> {
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for ValueSeed<'_, S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, inner: D) -> Result<S::Value, D::Error> {
         self.seed.deserialize(Strict {
             inner,
             naming: self.naming,
-            extras: None,
+            track: self.track,
+            top_level: false,
         })
     }
 }
 
-enum Extra {
-    Id,
-    IdempotencyKey,
-    PossiblyApplied,
-}
-
 enum Key<T> {
+    /// A field of the struct (its static name) and what the struct's field seed made of it.
     Field(T),
-    Extra(Extra),
+    Unknown(String),
+    /// `id`, `idempotencyKey` or `possiblyApplied`.
+    Extra(&'static str),
 }
 
 /// Reads a key, renames it, and hands a known field's name to the struct's own field seed.
@@ -352,7 +457,7 @@ struct KeySeed<'s, K> {
 }
 
 impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, K> {
-    type Value = Key<K::Value>;
+    type Value = Key<(&'static str, K::Value)>;
 
     fn deserialize<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
         inner.deserialize_str(self)
@@ -360,7 +465,7 @@ impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, K> {
 }
 
 impl<'de, K: DeserializeSeed<'de>> Visitor<'de> for KeySeed<'_, K> {
-    type Value = Key<K::Value>;
+    type Value = Key<(&'static str, K::Value)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a member name")
@@ -372,19 +477,60 @@ impl<'de, K: DeserializeSeed<'de>> Visitor<'de> for KeySeed<'_, K> {
             _ => Cow::Borrowed(key),
         };
         if self.top_level {
-            match key.as_ref() {
-                "id" => return Ok(Key::Extra(Extra::Id)),
-                "idempotencyKey" => return Ok(Key::Extra(Extra::IdempotencyKey)),
-                POSSIBLY_APPLIED => return Ok(Key::Extra(Extra::PossiblyApplied)),
-                _ => {}
+            for extra in ["id", "idempotencyKey", POSSIBLY_APPLIED] {
+                if key == extra {
+                    return Ok(Key::Extra(extra));
+                }
             }
         }
-        if !self.fields.contains(&key.as_ref()) {
-            return Err(unsupported());
-        }
+        let Some(&member) = self.fields.iter().find(|field| **field == key) else {
+            return Ok(Key::Unknown(key.into_owned()));
+        };
         let seed = self.seed.take().ok_or_else(unsupported)?;
-        seed.deserialize(de::value::StrDeserializer::<E>::new(&key))
-            .map(Key::Field)
+        seed.deserialize(de::value::StrDeserializer::<E>::new(member))
+            .map(|value| Key::Field((member, value)))
+    }
+}
+
+/// Any JSON value, kept when it is a string or a boolean.
+struct GivenValue(Given);
+
+impl<'de> Deserialize<'de> for GivenValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<GivenValue, D::Error> {
+        struct Any;
+        impl<'de> Visitor<'de> for Any {
+            type Value = Given;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Given, E> {
+                Ok(Given::Text(text.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Given, E> {
+                Ok(Given::Text(text))
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Given, E> {
+                Ok(Given::Bool(b))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Given, E> {
+                Ok(Given::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Given, E> {
+                Ok(Given::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Given, E> {
+                Ok(Given::Other)
+            }
+            fn visit_seq<Q: de::SeqAccess<'de>>(self, mut seq: Q) -> Result<Given, Q::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Given::Other)
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Given, M::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Given::Other)
+            }
+        }
+        deserializer.deserialize_any(Any).map(GivenValue)
     }
 }
 

@@ -102,18 +102,23 @@ pub(crate) fn deserialize_at_path<T: DeserializeOwned>(
     value: &Value,
 ) -> Result<T, (String, String)> {
     serde_path_to_error::deserialize(value).map_err(|error| {
-        let mut path = path_text(error.path());
-        let message = strip_position(&error.inner().to_string());
-        // serde reports a missing field at its parent; name the field itself.
-        if let Some(missing) = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.strip_suffix('`'))
-        {
-            path = join_path(&path, missing);
-            return (path, "is required".to_owned());
-        }
-        (path, redact_serde_message(&message))
+        let path = path_text(error.path());
+        path_and_message(path, &error.inner().to_string())
     })
+}
+
+/// The field path and message of a serde error at `path`: a missing field named itself
+/// ("is required"), a message that never quotes the faulty value.
+pub(crate) fn path_and_message(path: String, serde_message: &str) -> (String, String) {
+    let message = strip_position(serde_message);
+    // serde reports a missing field at its parent; name the field itself.
+    if let Some(missing) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        return (join_path(&path, missing), "is required".to_owned());
+    }
+    (path, redact_serde_message(&message))
 }
 
 /// `a.b[0].c` from serde_path_to_error's path (which prints `.` for the root).
