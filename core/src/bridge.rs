@@ -13,7 +13,6 @@ pub mod calls;
 pub mod codec;
 pub mod errors;
 pub mod naming;
-mod params;
 pub mod results;
 pub mod toolkit;
 pub mod webhooks;

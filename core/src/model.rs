@@ -22,6 +22,7 @@ pub mod auth;
 pub mod cash_in;
 pub mod cash_out;
 mod enums;
+pub(crate) mod one_pass;
 pub mod parse;
 pub mod problem;
 pub mod refund;

@@ -4,14 +4,15 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::Codec;
 use super::naming::{error_in_naming, keys_in};
-use super::{Codec, params};
 use crate::call::{CallKind, POSSIBLY_APPLIED, PreparedCall, RESUBMIT_METHODS};
 use crate::config::{Config, Naming, PRODUCTION_URL, STAGING_URL, Secret};
 use crate::error::Error;
 use crate::model::account::Rebalance;
 use crate::model::cash_in::{CreateCashIn, RefundCashIn};
 use crate::model::cash_out::CreateCashOut;
+use crate::model::one_pass as params;
 use crate::operation::Call;
 
 pub use crate::call::METHODS;

@@ -68,21 +68,27 @@ pub fn parse_request_str<T: DeserializeOwned + Serialize>(json: &str) -> Result<
 /// Parses a response body into `T`. Unknown fields are ignored; a missing required field or a
 /// malformed value is a decode error naming the field. The message never quotes the body.
 pub fn parse_response<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        Error::new(
+    // Bad JSON is said as such, before any field (the one pass may meet a field first).
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        return Err(Error::new(
             ErrorKind::Decode,
             format!(
                 "the response body is not valid JSON ({})",
                 strip_position(&e.to_string())
             ),
-        )
-    })?;
-    parse_response_value(&value)
+        ));
+    }
+    super::one_pass::parse_answer(body).map_err(decode_error)
 }
 
 /// Like [`parse_response`], from an already parsed JSON value.
 pub fn parse_response_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
-    deserialize_at_path(value).map_err(|(field, message)| {
+    super::one_pass::parse_answer(value.to_string().as_bytes()).map_err(decode_error)
+}
+
+/// The decode error of an answer whose `field` is wrong.
+fn decode_error((field, message): (String, String)) -> Error {
+    {
         let mut error = Error::new(
             ErrorKind::Decode,
             if field.is_empty() {
@@ -93,7 +99,7 @@ pub fn parse_response_value<T: DeserializeOwned>(value: &Value) -> Result<T, Err
         );
         error.field = (!field.is_empty()).then_some(field);
         error
-    })
+    }
 }
 
 /// Deserialises `value`, returning on failure the camelCase dotted path of the faulty field and

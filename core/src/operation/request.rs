@@ -156,10 +156,9 @@ pub(super) fn parse_token(body: &[u8]) -> Result<(String, u64), Error> {
 
 pub(super) fn parse_reply(call: &Call, response: &HttpResponse) -> Result<Reply, Error> {
     let body = response.body.as_slice();
-    // One pass straight from the bytes on the happy path; on failure, the model's parser
-    // (through a Value) names the faulty field without quoting values.
+    // One pass straight from the bytes, naming the faulty field without quoting values.
     fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-        serde_json::from_slice(body).or_else(|_| parse_response(body))
+        parse_response(body)
     }
     let decoded = match call.spec().reply {
         ReplyKind::CashIn => typed(body).map(Reply::CashIn),

@@ -1,15 +1,19 @@
-//! The params JSON of a call read straight into its typed request, in one pass over the text:
-//! no `serde_json::Value`, no renamed copy of the keys, no round trip for the unknown-member
-//! check (profiling showed that path at about a third of the wasm core's CPU per payout, and its
-//! generic code, once per request type, in the .wasm).
+//! JSON text straight into a typed model value, in one pass: no `serde_json::Value`, no renamed
+//! copy of the keys, no round trip for the unknown-member check, and the path of the member
+//! being read kept on the way (static field names and indexes, nothing allocated) so that a
+//! failure names the field. Profiling showed the `Value` path at about a third of the wasm
+//! core's CPU per payout, and its generic code (once per model type, beside the plain reader's)
+//! a large part of the .wasm: every model type is read by this one reader, requests and
+//! answers alike.
 //!
-//! [`Strict`] wraps serde_json's deserializer. Every object member must be a field of its struct
-//! (serde's own field list): an unknown one is reported when nothing else is wrong (one whose
-//! value is `null` is absent, as everywhere); an object is never read from an array; in the
-//! Python naming a snake_case key reads as its camelCase field (what `naming::keys_in` does). It
-//! keeps the path of the member being read (static field names, nothing allocated), so a failure
-//! names the field. The bridge's own parameters (`id`, `idempotencyKey`, `possiblyApplied`) are
-//! taken aside at the top level, untyped: the bridge checks them in its own order.
+//! [`OnePass`] wraps serde_json's deserializer. An object is never read from an array (serde
+//! would fill a struct from its positions). For a request ([`Rules::request`]) every object
+//! member must be a field of its struct (serde's own field list): an unknown one is reported
+//! when nothing else is wrong (one whose value is `null` is absent, as everywhere), a member
+//! given twice is refused, and in the Python naming a snake_case key reads as its camelCase
+//! field (what `bridge::naming::keys_in` does); the bridge's own parameters (`id`,
+//! `idempotencyKey`, `possiblyApplied`) are taken aside at the top level, untyped. An answer
+//! ([`Rules::answer`]) ignores unknown members.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -20,13 +24,13 @@ use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor,
 };
 
-use super::naming::snake_to_camel;
+use super::{join_path, path_and_message};
+use crate::bridge::naming::snake_to_camel;
 use crate::call::POSSIBLY_APPLIED;
 use crate::config::Naming;
-use crate::model::{join_path, path_and_message};
 
 /// A bridge parameter as given: its type is checked by the bridge.
-pub(super) enum Given {
+pub(crate) enum Given {
     Text(String),
     Bool(bool),
     /// Any other JSON value.
@@ -35,7 +39,7 @@ pub(super) enum Given {
 
 /// The bridge's own parameters, read beside the body members at the top level; `null` is absent.
 #[derive(Default)]
-pub(super) struct Extras {
+pub(crate) struct Extras {
     pub id: Option<Given>,
     pub idempotency_key: Option<Given>,
     pub possibly_applied: Option<Given>,
@@ -43,10 +47,10 @@ pub(super) struct Extras {
 
 /// The body of a call that takes none (`cashIn.get`, `account.balance`, …): no member.
 #[derive(Deserialize)]
-pub(super) struct NoBody {}
+pub(crate) struct NoBody {}
 
 /// Why the params were not read.
-pub(super) enum Failure {
+pub(crate) enum Failure {
     /// A member is wrong: its camelCase dotted path and what is wrong, never quoting the value.
     Field(String, String),
     /// A member the type does not have (the first one met), nothing else being wrong.
@@ -55,8 +59,35 @@ pub(super) enum Failure {
     NotObject,
 }
 
+/// How a text is read.
+#[derive(Clone, Copy)]
+pub(crate) struct Rules {
+    naming: Naming,
+    /// A request: unknown members and members given twice are refused, the bridge's
+    /// parameters taken aside. An answer ignores unknown members.
+    request: bool,
+}
+
+impl Rules {
+    /// The params of a call from a binding whose keys follow `naming`.
+    pub(crate) fn request(naming: Naming) -> Rules {
+        Rules {
+            naming,
+            request: true,
+        }
+    }
+
+    /// An answer or a webhook (camelCase, unknown members ignored).
+    pub(crate) fn answer() -> Rules {
+        Rules {
+            naming: Naming::Camel,
+            request: false,
+        }
+    }
+}
+
 /// `T` and the bridge parameters from the params JSON (an object; empty or `null` read as `{}`).
-pub(super) fn parse<T: DeserializeOwned>(
+pub(crate) fn parse<T: DeserializeOwned>(
     json: &str,
     naming: Naming,
 ) -> Result<(T, Extras), Failure> {
@@ -66,52 +97,71 @@ pub(super) fn parse<T: DeserializeOwned>(
     } else {
         json
     };
-    let track = RefCell::new(Track::default());
-    let mut json_de = serde_json::Deserializer::from_slice(json.as_bytes());
-    let strict = Strict {
-        inner: &mut json_de,
-        naming,
-        track: &track,
-        top_level: true,
-    };
-    let result = T::deserialize(strict).and_then(|value| json_de.end().map(|()| value));
-    let track = track.into_inner();
-    let field_error = |path: String, serde_message: &str| {
-        // serde's struct visitor refuses a member given twice (a `Value` would keep the last
-        // one silently: two amounts in one payout are refused instead, naming the member).
-        if let Some(field) = serde_message
-            .strip_prefix("duplicate field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            return Failure::Field(join_path(&path, field), "is given twice".to_owned());
-        }
-        let (path, mut message) = path_and_message(path, serde_message);
-        // A `Value` calls every number a number; serde_json's text reader says which kind.
-        for kind in ["integer", "floating"] {
-            if let Some(start) = message.strip_suffix(kind) {
-                message = format!("{start}number");
-            }
-        }
-        Failure::Field(path, message)
-    };
+    let (result, track) = read::<T>(json.as_bytes(), Rules::request(naming));
     match result {
         Ok(value) => match track.unknown {
             None => Ok((value, track.extras)),
             Some(path) => Err(Failure::Unknown(path)),
         },
         Err(error) => match track.failed_at {
-            Some(path) => Err(field_error(path, &error.to_string())),
+            Some(path) => Err(error_message(&path, &error.to_string())),
             // Not an object at the top: serde_json's error, no member involved.
             None if error.is_syntax() || error.is_eof() || !trimmed.starts_with('{') => {
                 Err(Failure::NotObject)
             }
-            None => Err(field_error(String::new(), &error.to_string())),
+            None => Err(error_message("", &error.to_string())),
         },
     }
 }
 
+/// An answer's body (or a webhook's data) as `T`: on failure the field's camelCase dotted path
+/// (`banks[0].ispb`, empty for the whole) and a message that never quotes the value.
+pub(crate) fn parse_answer<T: DeserializeOwned>(json: &[u8]) -> Result<T, (String, String)> {
+    let (result, track) = read::<T>(json, Rules::answer());
+    result.map_err(|error| {
+        let path = track.failed_at.unwrap_or_default();
+        match error_message(&path, &error.to_string()) {
+            Failure::Field(path, message) => (path, message),
+            _ => (path, "is not valid".to_owned()),
+        }
+    })
+}
+
+fn read<T: DeserializeOwned>(json: &[u8], rules: Rules) -> (serde_json::Result<T>, Track) {
+    let track = RefCell::new(Track::default());
+    let mut json_de = serde_json::Deserializer::from_slice(json);
+    let one_pass = OnePass {
+        inner: &mut json_de,
+        rules,
+        track: &track,
+        top_level: rules.request,
+    };
+    let result = T::deserialize(one_pass).and_then(|value| json_de.end().map(|()| value));
+    (result, track.into_inner())
+}
+
+/// The failure a serde error at `path` means, in the SDK's words.
+fn error_message(path: &str, serde_message: &str) -> Failure {
+    // serde's struct visitor refuses a member given twice (a `Value` would keep the last one
+    // silently: two amounts in one payout are refused instead, naming the member).
+    if let Some(field) = serde_message
+        .strip_prefix("duplicate field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        return Failure::Field(join_path(path, field), "is given twice".to_owned());
+    }
+    let (path, mut message) = path_and_message(path.to_owned(), serde_message);
+    // A `Value` calls every number a number; serde_json's text reader says which kind.
+    for kind in ["integer", "floating"] {
+        if let Some(start) = message.strip_suffix(kind) {
+            message = format!("{start}number");
+        }
+    }
+    Failure::Field(path, message)
+}
+
 /// True when a JSON number outside every string has a `.` or an exponent.
-pub(super) fn has_fraction_or_exponent(json: &[u8]) -> bool {
+pub(crate) fn has_fraction_or_exponent(json: &[u8]) -> bool {
     let (mut in_string, mut escaped, mut after_digit) = (false, false, false);
     for &byte in json {
         if in_string {
@@ -137,8 +187,8 @@ pub(super) fn has_fraction_or_exponent(json: &[u8]) -> bool {
 /// What the pass knows about where it is, shared by every level.
 #[derive(Default)]
 struct Track {
-    /// The members being read, outermost first (the fields' own static names).
-    stack: Vec<&'static str>,
+    /// The members being read, outermost first (the fields' own static names, indexes).
+    stack: Vec<Segment>,
     /// The path where the first error was met (the innermost member that saw it).
     failed_at: Option<String>,
     /// The first unknown member with a value.
@@ -146,9 +196,48 @@ struct Track {
     extras: Extras,
 }
 
+#[derive(Clone, Copy)]
+enum Segment {
+    Field(&'static str),
+    Index(usize),
+}
+
 impl Track {
+    /// `payee.destination.pixKey`, `banks[0].ispb`.
     fn path(&self) -> String {
-        self.stack.join(".")
+        let mut path = String::new();
+        for segment in &self.stack {
+            match segment {
+                Segment::Field(name) => {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(name);
+                }
+                Segment::Index(i) => {
+                    path.push('[');
+                    path.push_str(&i.to_string());
+                    path.push(']');
+                }
+            }
+        }
+        path
+    }
+
+    /// Runs `read` with `segment` on the path; the first failure keeps the path it was met at.
+    fn within<T, E>(
+        cell: &RefCell<Track>,
+        segment: Segment,
+        read: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        cell.borrow_mut().stack.push(segment);
+        let result = read();
+        let mut track = cell.borrow_mut();
+        if result.is_err() && track.failed_at.is_none() {
+            track.failed_at = Some(track.path());
+        }
+        track.stack.pop();
+        result
     }
 }
 
@@ -158,9 +247,9 @@ fn unsupported<E: de::Error>() -> E {
 }
 
 /// serde_json's deserializer, strict about objects (see the module doc).
-struct Strict<'t, D> {
+struct OnePass<'t, D> {
     inner: D,
-    naming: Naming,
+    rules: Rules,
     track: &'t RefCell<Track>,
     top_level: bool,
 }
@@ -181,7 +270,7 @@ macro_rules! refuse {
     )*};
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for OnePass<'_, D> {
     type Error = D::Error;
 
     // Scalars hold no member. `any` is how `Amount` and `expirationInMinutes` read a number
@@ -193,12 +282,20 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
         deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_identifier
         deserialize_ignored_any
     }
-    refuse! { deserialize_seq deserialize_map }
+    refuse! { deserialize_map }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_seq(SeqVisitor {
+            visitor,
+            rules: self.rules,
+            track: self.track,
+        })
+    }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
         self.inner.deserialize_option(OptionVisitor {
             visitor,
-            naming: self.naming,
+            rules: self.rules,
             track: self.track,
         })
     }
@@ -215,7 +312,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
             StructVisitor {
                 visitor,
                 fields,
-                naming: self.naming,
+                rules: self.rules,
                 track: self.track,
                 top_level: self.top_level,
             },
@@ -268,7 +365,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
 /// `Some(value)` read strictly too (`Option<Payee>`, the `null_as_default` strings).
 struct OptionVisitor<'t, V> {
     visitor: V,
-    naming: Naming,
+    rules: Rules,
     track: &'t RefCell<Track>,
 }
 
@@ -288,12 +385,67 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for OptionVisitor<'_, V> {
     }
 
     fn visit_some<S: Deserializer<'de>>(self, inner: S) -> Result<V::Value, S::Error> {
-        self.visitor.visit_some(Strict {
+        self.visitor.visit_some(OnePass {
             inner,
-            naming: self.naming,
+            rules: self.rules,
             track: self.track,
             top_level: false,
         })
+    }
+}
+
+/// A list (`banks`), each element read by the same rules, its index on the path.
+struct SeqVisitor<'t, V> {
+    visitor: V,
+    rules: Rules,
+    track: &'t RefCell<Track>,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for SeqVisitor<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+
+    fn visit_seq<Q: de::SeqAccess<'de>>(self, seq: Q) -> Result<V::Value, Q::Error> {
+        self.visitor.visit_seq(Elements {
+            inner: seq,
+            rules: self.rules,
+            track: self.track,
+            index: 0,
+        })
+    }
+}
+
+struct Elements<'t, Q> {
+    inner: Q,
+    rules: Rules,
+    track: &'t RefCell<Track>,
+    index: usize,
+}
+
+impl<'de, Q: de::SeqAccess<'de>> de::SeqAccess<'de> for Elements<'_, Q> {
+    type Error = Q::Error;
+
+    fn next_element_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, Q::Error> {
+        let seed = ValueSeed {
+            seed,
+            rules: self.rules,
+            track: self.track,
+        };
+        let index = self.index;
+        self.index += 1;
+        Track::within(self.track, Segment::Index(index), || {
+            self.inner.next_element_seed(seed)
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
     }
 }
 
@@ -302,7 +454,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for OptionVisitor<'_, V> {
 struct StructVisitor<'t, V> {
     visitor: V,
     fields: &'static [&'static str],
-    naming: Naming,
+    rules: Rules,
     track: &'t RefCell<Track>,
     top_level: bool,
 }
@@ -321,10 +473,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for StructVisitor<'_, V> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.visitor.visit_map(StrictMap {
+        self.visitor.visit_map(OnePassMap {
             inner: map,
             fields: self.fields,
-            naming: self.naming,
+            rules: self.rules,
             track: self.track,
             top_level: self.top_level,
             member: "",
@@ -334,17 +486,17 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for StructVisitor<'_, V> {
 
 /// An object's members: each key renamed into camelCase (Python naming) and checked against
 /// the struct's fields; at the top level the bridge's parameters are taken aside.
-struct StrictMap<'t, A> {
+struct OnePassMap<'t, A> {
     inner: A,
     fields: &'static [&'static str],
-    naming: Naming,
+    rules: Rules,
     track: &'t RefCell<Track>,
     top_level: bool,
     /// The field whose value comes next.
     member: &'static str,
 }
 
-impl<'de, A: MapAccess<'de>> StrictMap<'_, A> {
+impl<'de, A: MapAccess<'de>> OnePassMap<'_, A> {
     /// Reads the value of a member that is not a field, keeping what the bridge needs.
     fn aside(&mut self, key: Key<()>) -> Result<(), A::Error> {
         match key {
@@ -352,7 +504,7 @@ impl<'de, A: MapAccess<'de>> StrictMap<'_, A> {
             Key::Unknown(name) => {
                 let value: Option<IgnoredAny> = self.inner.next_value()?;
                 let mut track = self.track.borrow_mut();
-                if value.is_some() && track.unknown.is_none() {
+                if self.rules.request && value.is_some() && track.unknown.is_none() {
                     track.unknown = Some(join_path(&track.path(), &name));
                 }
                 Ok(())
@@ -373,7 +525,7 @@ impl<'de, A: MapAccess<'de>> StrictMap<'_, A> {
     }
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for OnePassMap<'_, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -385,7 +537,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, A> {
             let key = self.inner.next_key_seed(KeySeed {
                 seed: &mut seed,
                 fields: self.fields,
-                naming: self.naming,
+                rules: self.rules,
                 top_level: self.top_level,
             })?;
             match key {
@@ -401,18 +553,14 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, A> {
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
-        self.track.borrow_mut().stack.push(self.member);
-        let result = self.inner.next_value_seed(ValueSeed {
+        let seed = ValueSeed {
             seed,
-            naming: self.naming,
+            rules: self.rules,
             track: self.track,
-        });
-        let mut track = self.track.borrow_mut();
-        if result.is_err() && track.failed_at.is_none() {
-            track.failed_at = Some(track.path());
-        }
-        track.stack.pop();
-        result
+        };
+        Track::within(self.track, Segment::Field(self.member), || {
+            self.inner.next_value_seed(seed)
+        })
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -423,7 +571,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StrictMap<'_, A> {
 /// A member's value, read strictly.
 struct ValueSeed<'t, S> {
     seed: S,
-    naming: Naming,
+    rules: Rules,
     track: &'t RefCell<Track>,
 }
 
@@ -431,9 +579,9 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for ValueSeed<'_, S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, inner: D) -> Result<S::Value, D::Error> {
-        self.seed.deserialize(Strict {
+        self.seed.deserialize(OnePass {
             inner,
-            naming: self.naming,
+            rules: self.rules,
             track: self.track,
             top_level: false,
         })
@@ -452,7 +600,7 @@ enum Key<T> {
 struct KeySeed<'s, K> {
     seed: &'s mut Option<K>,
     fields: &'static [&'static str],
-    naming: Naming,
+    rules: Rules,
     top_level: bool,
 }
 
@@ -472,7 +620,7 @@ impl<'de, K: DeserializeSeed<'de>> Visitor<'de> for KeySeed<'_, K> {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        let key: Cow<'_, str> = match self.naming {
+        let key: Cow<'_, str> = match self.rules.naming {
             Naming::Snake if key.contains('_') => Cow::Owned(snake_to_camel(key)),
             _ => Cow::Borrowed(key),
         };
@@ -484,7 +632,13 @@ impl<'de, K: DeserializeSeed<'de>> Visitor<'de> for KeySeed<'_, K> {
             }
         }
         let Some(&member) = self.fields.iter().find(|field| **field == key) else {
-            return Ok(Key::Unknown(key.into_owned()));
+            // An answer's unknown member is skipped: its name is not needed.
+            let name = if self.rules.request {
+                key.into_owned()
+            } else {
+                String::new()
+            };
+            return Ok(Key::Unknown(name));
         };
         let seed = self.seed.take().ok_or_else(unsupported)?;
         seed.deserialize(de::value::StrDeserializer::<E>::new(member))
