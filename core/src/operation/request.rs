@@ -29,9 +29,18 @@ pub(super) fn prepare(call: &Call) -> Result<Option<Vec<u8>>, Error> {
             serialize(request).map(Some)
         }
         Call::CreateCashOut { request, .. } => {
-            // The normalised PIX key (letter case only) is what goes on the wire.
-            let normalized = request.clone().validated()?;
-            serialize(&normalized).map(Some)
+            // The normalised PIX key (letter case only) is what goes on the wire; a copy of the
+            // request only when that rewrites the key.
+            match request.rewritten_key()? {
+                None => serialize(request).map(Some),
+                Some(key) => {
+                    let mut wire = request.clone();
+                    if let Some(destination) = &mut wire.payee.destination {
+                        destination.pix_key = Some(key);
+                    }
+                    serialize(&wire).map(Some)
+                }
+            }
         }
         Call::Rebalance { request } => {
             request.validate()?;
