@@ -33,29 +33,22 @@ struct ConfigInput {
     deadline_ms: Option<u64>,
     binding: Option<String>,
     binding_version: Option<String>,
-    naming: Option<String>,
-    float_amounts: Option<bool>,
     dangerously_allow_insecure_http: Option<bool>,
     /// Webhook key rotation: the tokens `client.webhooks` verifies with, the new one first.
     webhook_crypto_tokens: Option<Vec<String>>,
     webhook_tolerance_ms: Option<u64>,
 }
 
-/// Builds a [`Config`] from the binding's options JSON. Errors name the field in the naming
-/// the JSON asked for (`naming`: `"camel"` or `"snake"`, camel when absent). `naming` and
-/// `floatAmounts` are still accepted (and checked) for compatibility, but are not part of the
-/// config: each binding's [`Codec`] is a constant.
+/// Builds a [`Config`] from the binding's options JSON (camelCase or snake_case keys). Errors
+/// name the field in camelCase: the binding renames it into its own naming, as every error
+/// (`naming::error_in_naming`).
 pub fn config_from_json(json: &str) -> Result<Config, Error> {
     let value: Value = serde_json::from_str(json)
         .map_err(|_| Error::validation("config", "is not a JSON object"))?;
-    let naming = match value.get("naming").and_then(Value::as_str) {
-        Some("snake") => Naming::Snake,
-        _ => Naming::Camel,
-    };
-    config_from_value(value, naming).map_err(|e| error_in_naming(e, naming))
+    config_from_value(value)
 }
 
-fn config_from_value(value: Value, naming: Naming) -> Result<Config, Error> {
+fn config_from_value(value: Value) -> Result<Config, Error> {
     if !value.is_object() {
         return Err(Error::validation("config", "must be a JSON object"));
     }
@@ -121,14 +114,6 @@ fn config_from_value(value: Value, naming: Naming) -> Result<Config, Error> {
     if let Some(version) = input.binding_version {
         config.binding_version = version;
     }
-    if input.naming.is_some_and(|n| n != "camel" && n != "snake") {
-        return Err(Error::validation(
-            "naming",
-            "must be \"camel\" or \"snake\"",
-        ));
-    }
-    // The binding's codec decides, not the options.
-    let _ = (naming, input.float_amounts);
     config.validate()?;
     Ok(config)
 }
