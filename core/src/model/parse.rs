@@ -68,17 +68,19 @@ pub fn parse_request_str<T: DeserializeOwned + Serialize>(json: &str) -> Result<
 /// Parses a response body into `T`. Unknown fields are ignored; a missing required field or a
 /// malformed value is a decode error naming the field. The message never quotes the body.
 pub fn parse_response<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    // Bad JSON is said as such, before any field (the one pass may meet a field first).
-    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-        return Err(Error::new(
-            ErrorKind::Decode,
-            format!(
-                "the response body is not valid JSON ({})",
-                strip_position(&e.to_string())
+    super::one_pass::parse_answer(body).map_err(|failure| {
+        // Bad JSON is said as such, before any field (the one pass may meet a field first).
+        match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Err(e) => Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "the response body is not valid JSON ({})",
+                    strip_position(&e.to_string())
+                ),
             ),
-        ));
-    }
-    super::one_pass::parse_answer(body).map_err(decode_error)
+            Ok(_) => decode_error(failure),
+        }
+    })
 }
 
 /// Like [`parse_response`], from an already parsed JSON value.
