@@ -12,7 +12,8 @@
 //!
 //! Responses are lenient (unknown fields ignored, missing optional fields tolerated) but a
 //! missing `transactionId`, `status` or `amount` is a decode error: a result without them
-//! would be a lie about money. Requests are strict: [`parse_request`] rejects unknown fields
+//! would be a lie about money. Requests are strict: [`parse_request`] (the sandbox's input) and
+//! the bindings' params (`one_pass`, which also reads every answer) reject unknown fields
 //! (a misspelt `webhookURL` would otherwise be dropped silently) and each request type's
 //! `validate()` checks the rules of `docs/api-decisions.md`, naming the field in camelCase
 //! dotted form (`payee.destination.pixKey`).
