@@ -80,7 +80,7 @@ pub struct WasmSession {
 
 #[wasm_bindgen]
 impl WasmSession {
-    /// From the options JSON of `new ConnectPSP(...)` (naming camel, float amounts).
+    /// From the options JSON of `new ConnectPSP(...)`.
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str) -> Result<WasmSession, JsValue> {
         let config = bridge::config_from_json(config_json).map_err(|e| throw(&e))?;

@@ -12,7 +12,8 @@
 //!
 //! Responses are lenient (unknown fields ignored, missing optional fields tolerated) but a
 //! missing `transactionId`, `status` or `amount` is a decode error: a result without them
-//! would be a lie about money. Requests are strict: [`parse_request`] rejects unknown fields
+//! would be a lie about money. Requests are strict: [`parse_request`] (the sandbox's input) and
+//! the bindings' params (`one_pass`, which also reads every answer) reject unknown fields
 //! (a misspelt `webhookURL` would otherwise be dropped silently) and each request type's
 //! `validate()` checks the rules of `docs/api-decisions.md`, naming the field in camelCase
 //! dotted form (`payee.destination.pixKey`).
@@ -22,6 +23,7 @@ pub mod auth;
 pub mod cash_in;
 pub mod cash_out;
 mod enums;
+pub(crate) mod one_pass;
 pub mod parse;
 pub mod problem;
 pub mod refund;
@@ -29,7 +31,7 @@ pub mod rules;
 pub mod webhook;
 
 pub(crate) use enums::{one_of, string_enum};
-pub(crate) use parse::{deserialize_at_path, join_path, null_as_default};
+pub(crate) use parse::{deserialize_at_path, join_path, null_as_default, path_and_message};
 pub use parse::{
     parse_request, parse_request_str, parse_response, parse_response_value, parse_wire_request,
 };

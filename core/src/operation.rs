@@ -768,7 +768,10 @@ impl Operation {
                         replayed: response
                             .header("idempotent-replayed")
                             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
-                        raw: String::from_utf8_lossy(&response.body).into_owned(),
+                        // The body itself, not a copy (it is not needed after this).
+                        raw: String::from_utf8(response.body).unwrap_or_else(|invalid| {
+                            String::from_utf8_lossy(invalid.as_bytes()).into_owned()
+                        }),
                         retry_after_ms: self.last_retry_after_ms,
                     }),
                     // A 2xx to a POST means it was applied (the rule set the flag): the

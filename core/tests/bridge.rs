@@ -11,15 +11,13 @@ use connectpsp_core::operation::{Call, Operation, Session, Step};
 use connectpsp_core::{Error, ErrorKind};
 use serde_json::{Value, json};
 
-fn config_json(naming: &str, float_amounts: bool) -> String {
+fn config_json() -> String {
     json!({
         "baseUrl": "http://127.0.0.1:8080",
         "clientId": "1234",
         "clientSecret": "secret-value-xyz",
         "applicationToken": "app",
         "cryptoToken": "crypto-value-xyz",
-        "naming": naming,
-        "floatAmounts": float_amounts,
         "binding": "python",
         "bindingVersion": "0.1.0",
     })
@@ -48,7 +46,7 @@ fn parse(text: &str) -> Value {
 
 #[test]
 fn config_accepts_both_namings_and_refuses_insecure_http() {
-    let config = config_from_json(&config_json("snake", false)).unwrap();
+    let config = config_from_json(&config_json()).unwrap();
     assert_eq!(config.base_url(), "http://127.0.0.1:8080");
     assert!(
         config
@@ -56,7 +54,7 @@ fn config_accepts_both_namings_and_refuses_insecure_http() {
             .starts_with("connectpsp-python/0.1.0 core/")
     );
 
-    let snake = r#"{"environment":"staging","client_id":"1","client_secret":"s","application_token":"a","crypto_token":"c","naming":"snake","max_retries":4}"#;
+    let snake = r#"{"environment":"staging","client_id":"1","client_secret":"s","application_token":"a","crypto_token":"c","max_retries":4}"#;
     let config = config_from_json(snake).unwrap();
     assert_eq!(config.max_retries, 4);
     assert_eq!(config.base_url(), "https://api.homologacao.connectpsp.com");
@@ -74,9 +72,29 @@ fn config_accepts_both_namings_and_refuses_insecure_http() {
     let allowed = r#"{"baseUrl":"http://api.example.com","clientId":"1","clientSecret":"s","applicationToken":"a","cryptoToken":"c","dangerouslyAllowInsecureHttp":true}"#;
     assert!(config_from_json(allowed).is_ok());
 
-    let missing = r#"{"base_url":"https://x.example","client_id":"1","naming":"snake","application_token":"a","crypto_token":"c"}"#;
+    // Named in camelCase; the binding renames every error's field into its naming.
+    let missing = r#"{"base_url":"https://x.example","client_id":"1","application_token":"a","crypto_token":"c"}"#;
     let error = config_from_json(missing).unwrap_err();
-    assert_eq!(error.field.as_deref(), Some("client_secret"));
+    assert_eq!(error.field.as_deref(), Some("clientSecret"));
+    let out = parse(&error_to_json(&error, Codec::PYTHON));
+    assert_eq!(out["field"], "client_secret");
+    // The options that were once accepted and ignored are unknown now.
+    for leftover in [r#""naming":"snake""#, r#""floatAmounts":true"#] {
+        let json = format!(
+            r#"{{"clientId":"1","clientSecret":"s","applicationToken":"a","cryptoToken":"c",{leftover}}}"#
+        );
+        assert_eq!(
+            config_from_json(&json).unwrap_err().message,
+            format!(
+                "{}: unknown option",
+                if leftover.contains("naming") {
+                    "naming"
+                } else {
+                    "floatAmounts"
+                }
+            )
+        );
+    }
     let typo = r#"{"baseUrl":"https://x.example","clientId":"1","clientSecret":"s","applicationToken":"a","cryptoToken":"c","timeout":5}"#;
     assert_eq!(
         config_from_json(typo).unwrap_err().field.as_deref(),
@@ -202,7 +220,7 @@ fn methods_ids_and_keys() {
 
 #[test]
 fn outcome_json_has_string_amounts_and_caller_keys() {
-    let config = config_from_json(&config_json("snake", false)).unwrap();
+    let config = config_from_json(&config_json()).unwrap();
     let mut session = Session::new(config.clone());
     let call = prepare_call("cashIn.get", r#"{"id":"US7B1JQ"}"#, Codec::PYTHON).unwrap();
     let mut op = Operation::new(call, &session, [3; 32], 0);
@@ -277,7 +295,7 @@ fn a_prepared_call_carries_its_body_and_the_operation_sends_those_bytes() {
     assert!(!format!("{prepared:?}").contains("Maria"));
     let expected = prepared.body().unwrap().to_vec();
 
-    let config = config_from_json(&config_json("snake", false)).unwrap();
+    let config = config_from_json(&config_json()).unwrap();
     let mut session = Session::new(config);
     let mut op = Operation::new(prepared, &session, [3; 32], 0);
     assert_eq!(op.idempotency_key(), Some("key-1"));
@@ -293,7 +311,7 @@ fn a_prepared_call_carries_its_body_and_the_operation_sends_those_bytes() {
 }
 
 fn with(extra: Value) -> String {
-    let mut config = parse(&config_json("camel", true));
+    let mut config = parse(&config_json());
     for (k, v) in extra.as_object().unwrap() {
         config[k] = v.clone();
     }
@@ -322,7 +340,7 @@ fn a_client_verifies_webhooks_with_its_rotation_list_and_tolerance() {
         )
     };
     // Default: the crypto token alone.
-    let plain = config_from_json(&config_json("camel", true)).unwrap();
+    let plain = config_from_json(&config_json()).unwrap();
     assert!(verify(&plain, "crypto-value-xyz", None, None).is_ok());
     assert_eq!(
         verify(&plain, "old", None, None).unwrap_err().kind,
@@ -373,10 +391,10 @@ fn a_client_verifies_webhooks_with_its_rotation_list_and_tolerance() {
         field(json!({"webhookToleranceMs": 0})),
         "webhookToleranceMs"
     );
-    let snake = with(json!({"naming": "snake", "webhookCryptoTokens": ["new", ""]}));
+    let error = config_from_json(&with(json!({"webhookCryptoTokens": ["new", ""]}))).unwrap_err();
     assert_eq!(
-        config_from_json(&snake).unwrap_err().field.as_deref(),
-        Some("webhook_crypto_tokens[1]")
+        parse(&error_to_json(&error, Codec::PYTHON))["field"],
+        "webhook_crypto_tokens[1]"
     );
     let leak =
         config_from_json(&with(json!({"webhookCryptoTokens": ["zz-secret\r\n"]}))).unwrap_err();
@@ -388,7 +406,7 @@ fn a_client_verifies_webhooks_with_its_rotation_list_and_tolerance() {
 fn a_token_moves_through_a_store_entry_between_sessions() {
     use connectpsp_core::token_store::KEY_PREFIX;
 
-    let config = config_from_json(&config_json("camel", true)).unwrap();
+    let config = config_from_json(&config_json()).unwrap();
     let mut a = Session::new(config.clone());
     let mut now = 1_000;
     let mut op = Operation::new(
@@ -470,7 +488,7 @@ fn a_possibly_applied_resubmission_stays_unknown_until_it_succeeds() {
     });
     let run = |params: &Value, answer: HttpResponse| {
         let prepared = prepare_call("cashOut.create", &params.to_string(), Codec::PYTHON).unwrap();
-        let config = config_from_json(&config_json("snake", false)).unwrap();
+        let config = config_from_json(&config_json()).unwrap();
         let mut session = Session::new(config);
         let mut op = Operation::new(prepared, &session, [5; 32], 0);
         let request = first_api_request(&mut op, &mut session);

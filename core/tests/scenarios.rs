@@ -49,8 +49,6 @@ fn config_json(config: &Value) -> String {
         "cryptoToken": CRYPTO,
         "binding": "rust",
         "bindingVersion": "0",
-        "naming": "camel",
-        "floatAmounts": true,
     });
     for (k, v) in config.as_object().unwrap() {
         out[k] = v.clone();

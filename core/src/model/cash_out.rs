@@ -30,6 +30,11 @@ pub struct CreateCashOut {
 impl CreateCashOut {
     /// Checks every rule of docs/api-decisions.md; the error names the first bad field.
     pub fn validate(&self) -> Result<(), Error> {
+        self.checked().map(|_| ())
+    }
+
+    /// [`CreateCashOut::validate`], returning the PIX key in normalised wire form.
+    fn checked(&self) -> Result<Option<String>, Error> {
         self.amount.require_positive("amount")?;
         self.amount.require_request_range("amount")?;
         check_external_reference("externalReference", &self.external_reference)?;
@@ -37,16 +42,28 @@ impl CreateCashOut {
         if let Some(url) = &self.webhook_url {
             check_callback_url("webhookUrl", url)?;
         }
-        self.payee.validate("payee").map(|_| ())
+        self.payee.validate("payee")
+    }
+
+    /// Validates and returns the PIX key's normalised wire form when it is not the key as
+    /// given (`None`: this very request is what should be sent). What [`Self::validated`] does
+    /// without copying the request.
+    pub fn rewritten_key(&self) -> Result<Option<String>, Error> {
+        let normalized = self.checked()?;
+        let given = self
+            .payee
+            .destination
+            .as_ref()
+            .and_then(|d| d.pix_key.as_deref());
+        Ok(normalized.filter(|key| Some(key.as_str()) != given))
     }
 
     /// Validates and returns the request with its PIX key in normalised wire form
     /// (`pix::key::normalize`: e-mail and EVP lowercased, CNPJ letters uppercased). This is
     /// what should be sent: the key is never rewritten beyond letter case.
     pub fn validated(mut self) -> Result<CreateCashOut, Error> {
-        self.validate()?;
-        if let Some(destination) = &mut self.payee.destination
-            && let Some(normalized) = destination.validate("payee.destination")?
+        if let Some(normalized) = self.checked()?
+            && let Some(destination) = &mut self.payee.destination
         {
             destination.pix_key = Some(normalized);
         }
@@ -376,6 +393,19 @@ mod tests {
         let request = valid().validated().unwrap();
         let destination = request.payee.destination.unwrap();
         assert_eq!(destination.pix_key.as_deref(), Some("maria@example.com"));
+    }
+
+    #[test]
+    fn rewritten_key_is_the_wire_form_only_when_it_differs() {
+        assert_eq!(
+            valid().rewritten_key().unwrap().as_deref(),
+            Some("maria@example.com")
+        );
+        let mut request = valid();
+        request.payee.destination = Some(Destination::pix(PixKeyType::Cpf, "12345678909"));
+        assert_eq!(request.rewritten_key().unwrap(), None);
+        request.payee.document = "123".into();
+        assert!(request.rewritten_key().is_err());
     }
 
     #[test]

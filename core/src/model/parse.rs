@@ -68,21 +68,29 @@ pub fn parse_request_str<T: DeserializeOwned + Serialize>(json: &str) -> Result<
 /// Parses a response body into `T`. Unknown fields are ignored; a missing required field or a
 /// malformed value is a decode error naming the field. The message never quotes the body.
 pub fn parse_response<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        Error::new(
-            ErrorKind::Decode,
-            format!(
-                "the response body is not valid JSON ({})",
-                strip_position(&e.to_string())
+    super::one_pass::parse_answer(body).map_err(|failure| {
+        // Bad JSON is said as such, before any field (the one pass may meet a field first).
+        match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Err(e) => Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "the response body is not valid JSON ({})",
+                    strip_position(&e.to_string())
+                ),
             ),
-        )
-    })?;
-    parse_response_value(&value)
+            Ok(_) => decode_error(failure),
+        }
+    })
 }
 
 /// Like [`parse_response`], from an already parsed JSON value.
 pub fn parse_response_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
-    deserialize_at_path(value).map_err(|(field, message)| {
+    super::one_pass::parse_answer(value.to_string().as_bytes()).map_err(decode_error)
+}
+
+/// The decode error of an answer whose `field` is wrong.
+fn decode_error((field, message): (String, String)) -> Error {
+    {
         let mut error = Error::new(
             ErrorKind::Decode,
             if field.is_empty() {
@@ -93,7 +101,7 @@ pub fn parse_response_value<T: DeserializeOwned>(value: &Value) -> Result<T, Err
         );
         error.field = (!field.is_empty()).then_some(field);
         error
-    })
+    }
 }
 
 /// Deserialises `value`, returning on failure the camelCase dotted path of the faulty field and
@@ -102,18 +110,23 @@ pub(crate) fn deserialize_at_path<T: DeserializeOwned>(
     value: &Value,
 ) -> Result<T, (String, String)> {
     serde_path_to_error::deserialize(value).map_err(|error| {
-        let mut path = path_text(error.path());
-        let message = strip_position(&error.inner().to_string());
-        // serde reports a missing field at its parent; name the field itself.
-        if let Some(missing) = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.strip_suffix('`'))
-        {
-            path = join_path(&path, missing);
-            return (path, "is required".to_owned());
-        }
-        (path, redact_serde_message(&message))
+        let path = path_text(error.path());
+        path_and_message(path, &error.inner().to_string())
     })
+}
+
+/// The field path and message of a serde error at `path`: a missing field named itself
+/// ("is required"), a message that never quotes the faulty value.
+pub(crate) fn path_and_message(path: String, serde_message: &str) -> (String, String) {
+    let message = strip_position(serde_message);
+    // serde reports a missing field at its parent; name the field itself.
+    if let Some(missing) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        return (join_path(&path, missing), "is required".to_owned());
+    }
+    (path, redact_serde_message(&message))
 }
 
 /// `a.b[0].c` from serde_path_to_error's path (which prints `.` for the root).

@@ -18,7 +18,8 @@ use serde_json::Value;
 
 use super::cash_in::CashIn;
 use super::cash_out::CashOut;
-use super::{deserialize_at_path, join_path, string_enum};
+use super::one_pass::parse_answer;
+use super::{join_path, string_enum};
 
 string_enum! {
     /// What happened.
@@ -112,11 +113,13 @@ impl WebhookEvent {
             data
         };
         let data = match event_type {
-            EventType::CashInPaid | EventType::CashInRefunded => {
-                EventData::CashIn(deserialize_at_path(&with_status(data)).map_err(at_data)?)
-            }
+            EventType::CashInPaid | EventType::CashInRefunded => EventData::CashIn(
+                parse_answer(with_status(data).to_string().as_bytes()).map_err(at_data)?,
+            ),
             EventType::CashOutCompleted | EventType::CashOutFailed | EventType::CashOutRefunded => {
-                EventData::CashOut(deserialize_at_path(&with_status(data)).map_err(at_data)?)
+                EventData::CashOut(
+                    parse_answer(with_status(data).to_string().as_bytes()).map_err(at_data)?,
+                )
             }
             EventType::Unknown(_) => EventData::Unknown(data.clone()),
         };

@@ -29,9 +29,18 @@ pub(super) fn prepare(call: &Call) -> Result<Option<Vec<u8>>, Error> {
             serialize(request).map(Some)
         }
         Call::CreateCashOut { request, .. } => {
-            // The normalised PIX key (letter case only) is what goes on the wire.
-            let normalized = request.clone().validated()?;
-            serialize(&normalized).map(Some)
+            // The normalised PIX key (letter case only) is what goes on the wire; a copy of the
+            // request only when that rewrites the key.
+            match request.rewritten_key()? {
+                None => serialize(request).map(Some),
+                Some(key) => {
+                    let mut wire = request.clone();
+                    if let Some(destination) = &mut wire.payee.destination {
+                        destination.pix_key = Some(key);
+                    }
+                    serialize(&wire).map(Some)
+                }
+            }
         }
         Call::Rebalance { request } => {
             request.validate()?;
@@ -156,10 +165,9 @@ pub(super) fn parse_token(body: &[u8]) -> Result<(String, u64), Error> {
 
 pub(super) fn parse_reply(call: &Call, response: &HttpResponse) -> Result<Reply, Error> {
     let body = response.body.as_slice();
-    // One pass straight from the bytes on the happy path; on failure, the model's parser
-    // (through a Value) names the faulty field without quoting values.
+    // One pass straight from the bytes, naming the faulty field without quoting values.
     fn typed<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-        serde_json::from_slice(body).or_else(|_| parse_response(body))
+        parse_response(body)
     }
     let decoded = match call.spec().reply {
         ReplyKind::CashIn => typed(body).map(Reply::CashIn),
