@@ -173,11 +173,13 @@ impl NativeClient {
             deadline_ms,
             max_retries,
         };
+        let possibly_applied = call.is_possibly_applied();
         let operation = driver::operation(&shared, call, options);
         let key = operation.idempotency_key().map(str::to_owned);
         Ok(NativeCall {
             work: Mutex::new(Some((shared, http, operation))),
             key,
+            possibly_applied,
             gate: Arc::new(SendGate::new()),
             task: Mutex::new(None),
         })
@@ -314,6 +316,10 @@ pub fn event_to_py<'py>(py: Python<'py>, e: &AttemptEvent) -> PyResult<Bound<'py
 pub struct NativeCall {
     work: Mutex<Option<Work>>,
     key: Option<String>,
+    /// The re-send of a call that may have been applied (`possibly_applied=True`): abandoning
+    /// it leaves the outcome unknown even before it sends anything, as the core's
+    /// `outcome_unknown_if_abandoned` says for the JS package.
+    possibly_applied: bool,
     gate: Arc<SendGate>,
     /// The tokio task of `run_async`, and the process whose runtime runs it (a forked child
     /// must not abort into its parent's runtime).
@@ -349,9 +355,10 @@ impl NativeCall {
         self.key.as_deref()
     }
 
-    /// The caller gives up on the call. Returns whether a request may have been sent (and so
-    /// may have been applied); if not, none will be. An async call's task is aborted (its
-    /// HTTP request dropped): the asyncio task awaiting it was cancelled.
+    /// The caller gives up on the call. Returns whether its outcome is unknown: a request may
+    /// have been sent (and so applied), or the call re-sends one that may have been. If none
+    /// was sent, none will be. An async call's task is aborted (its HTTP request dropped): the
+    /// asyncio task awaiting it was cancelled.
     fn abandon(&self) -> bool {
         let may_have_been_sent = self.gate.abandon();
         let task = self
@@ -364,7 +371,20 @@ impl NativeCall {
         {
             task.abort();
         }
-        may_have_been_sent
+        may_have_been_sent || self.possibly_applied
+    }
+
+    /// What is left of the call's deadline, in milliseconds (0 once passed; 0 once it runs):
+    /// the longest `AsyncClient` waits for its token store before the call starts. The
+    /// deadline counts from `prepare`, so that wait is part of it.
+    fn remaining_ms(&self) -> u64 {
+        self.work
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, |(_, _, operation)| {
+                operation.deadline_remaining_ms(driver::now_ms())
+            })
     }
 
     /// Runs the call, blocking this thread only: the GIL is released while waiting, and

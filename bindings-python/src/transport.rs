@@ -182,7 +182,7 @@ pub fn build_client(config: &Config, network: &Network) -> Result<reqwest::Clien
     // never proxied: a proxy cannot reach this machine's loopback anyway, and over plain http
     // it would read the client secret and the bearer token. That holds for `proxy=` too, so
     // one configuration serves production and a local sandbox.
-    if is_loopback(config.base_url()) {
+    if connectpsp_core::config::is_loopback_url(config.base_url()) {
         builder = builder.no_proxy();
     } else if let Some(proxy) = &network.proxy {
         // Replaces the environment's proxies, NO_PROXY included.
@@ -200,22 +200,6 @@ pub fn build_client(config: &Config, network: &Network) -> Result<reqwest::Clien
     }
     // The core builds every header, the User-Agent included.
     builder.build()
-}
-
-/// `127.0.0.0/8`, `::1` or `localhost` (and its subdomains, which resolve to loopback).
-pub fn is_loopback(base_url: &str) -> bool {
-    let Ok(url) = reqwest::Url::parse(base_url) else {
-        return false;
-    };
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-        return ip.is_loopback();
-    }
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host == "localhost" || host.ends_with(".localhost")
 }
 
 /// One attempt, bounded by `request.timeout_ms` from the first byte to the last.

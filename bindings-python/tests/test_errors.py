@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import pickle
 import socket
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -116,11 +117,19 @@ def test_server_error_after_the_retry_budget(sandbox: Sandbox, window: RequestWi
 
 
 def test_timeout_error(sandbox: Sandbox) -> None:
+    since = sandbox.last_request_seq()
     sandbox.inject_faults(kind="latency", latency_ms=2000, method="GET", path="/account/balance", count=1)
     with sandbox.client(timeout=0.3, max_retries=0) as c, pytest.raises(connectpsp.TimeoutError) as caught:
         c.account.balance()
     assert isinstance(caught.value, builtins.TimeoutError)
     assert caught.value.outcome_unknown is False  # a read: nothing can have happened twice
+    # The sandbox finishes the request the client gave up on and journals it then: wait for it,
+    # or it lands in the request window of a later test.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if any(r["path"] == "/account/balance" for r in sandbox.requests(since=since)):
+            break
+        time.sleep(0.05)
 
 
 def _closed_port() -> int:
@@ -154,6 +163,72 @@ def test_connection_error_with_unknown_outcome_then_safe_resubmit(sandbox: Sandb
         assert resubmitted.transaction_id == again.transaction_id
     assert again.external_reference == ref
     assert [t["externalReference"] for t in sandbox.transactions()].count(ref) == 1
+
+
+def _lose_a_payout(sandbox: Sandbox, ref: str) -> str:
+    """A payout the sandbox applied whose answer never came: returns the key the caller saved."""
+    sandbox.inject_faults(kind="commit_then_drop", method="POST", path="/cash-out", count=1)
+    with sandbox.client(max_retries=0) as c, pytest.raises(connectpsp.ConnectionError) as caught:
+        c.cash_out.create(amount="4.30", external_reference=ref, payee=PAYEE)
+    assert caught.value.outcome_unknown is True
+    key = caught.value.idempotency_key
+    assert key
+    return key
+
+
+def test_a_refused_resend_with_a_saved_key_and_possibly_applied_is_outcome_unknown(sandbox: Sandbox) -> None:
+    """After a restart the caller re-sends with the key it saved; the API refuses that re-send
+    before doing anything (a 429). The original exists, so the refusal must not read as a
+    definitive failure: ``possibly_applied=True`` makes it outcome unknown, with the key."""
+    ref = reference("saved-key")
+    saved = _lose_a_payout(sandbox, ref)
+    sandbox.inject_faults(kind="rate_limit", method="POST", path="/cash-out", retry_after_seconds=1, count=2)
+    with sandbox.client(max_retries=0) as restarted:
+        with pytest.raises(connectpsp.RateLimitError) as caught:
+            restarted.cash_out.create(
+                amount="4.30", external_reference=ref, payee=PAYEE, idempotency_key=saved, possibly_applied=True
+            )
+        assert caught.value.outcome_unknown is True
+        assert caught.value.idempotency_key == saved
+        # Without the mark the same refusal looks definitive: what the option is for.
+        with pytest.raises(connectpsp.RateLimitError) as plain:
+            restarted.cash_out.create(amount="4.30", external_reference=ref, payee=PAYEE, idempotency_key=saved)
+        assert plain.value.outcome_unknown is False
+        resolved = restarted.cash_out.create(
+            amount="4.30", external_reference=ref, payee=PAYEE, idempotency_key=saved, possibly_applied=True
+        )
+    assert resolved.idempotency_key == saved
+    assert resolved.replayed is True
+    assert [t["externalReference"] for t in sandbox.transactions()].count(ref) == 1
+
+
+async def test_possibly_applied_on_the_async_client(sandbox: Sandbox) -> None:
+    ref = reference("saved-key-async")
+    saved = _lose_a_payout(sandbox, ref)
+    sandbox.inject_faults(kind="rate_limit", method="POST", path="/cash-out", retry_after_seconds=1, count=1)
+    async with sandbox.async_client(max_retries=0) as restarted:
+        with pytest.raises(connectpsp.RateLimitError) as caught:
+            await restarted.cash_out.create(
+                amount="4.30", external_reference=ref, payee=PAYEE, idempotency_key=saved, possibly_applied=True
+            )
+        assert caught.value.outcome_unknown is True
+        assert caught.value.idempotency_key == saved
+        resolved = await restarted.cash_out.create(
+            amount="4.30", external_reference=ref, payee=PAYEE, idempotency_key=saved, possibly_applied=True
+        )
+    assert resolved.replayed is True
+    assert [t["externalReference"] for t in sandbox.transactions()].count(ref) == 1
+
+
+def test_possibly_applied_needs_the_saved_key(client: connectpsp.Client, window: RequestWindow) -> None:
+    with pytest.raises(connectpsp.ValidationError) as caught:
+        client.cash_out.create(amount="1.00", external_reference=reference(), payee=PAYEE, possibly_applied=True)
+    assert caught.value.field == "idempotency_key"
+    with pytest.raises(connectpsp.ValidationError) as wrong:
+        client.cash_in.refund("US7B1JQ", reason="CUSTOMER_REQUEST", idempotency_key=connectpsp.idempotency_key_for("r"),
+                              possibly_applied="yes")  # type: ignore[arg-type]
+    assert wrong.value.field == "possibly_applied"
+    assert window.requests() == []
 
 
 def test_decode_and_webhook_signature_errors() -> None:

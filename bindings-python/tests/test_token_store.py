@@ -19,7 +19,7 @@ import pytest
 import redis
 import redis.asyncio
 
-from conftest import RequestWindow
+from conftest import PAYEE, RequestWindow, reference
 
 import connectpsp
 from connectpsp import _token_sync
@@ -306,3 +306,90 @@ def test_an_async_store_on_the_sync_client_is_refused_at_each_use_not_fatal(
     assert "set failed; other processes fetch their own token (TypeError)" in caplog.text
     # The coroutines were closed, not left for the garbage collector to warn about.
     assert not [w for w in recwarn if "never awaited" in str(w.message)]
+
+
+# --- a slow store never holds a call up ---------------------------------------------------------
+
+SLOW_S = 1.5
+
+
+class LaggingAsyncStore:
+    """An async store whose reads or writes take SLOW_S; ``writes`` counts what was written."""
+
+    def __init__(self, *, slow_get: bool = False, slow_set: bool = False) -> None:
+        self.entries: dict[str, str] = {}
+        self.writes = 0
+        self.slow_get, self.slow_set = slow_get, slow_set
+
+    async def get(self, key: str) -> Optional[str]:
+        if self.slow_get:
+            await asyncio.sleep(SLOW_S)
+        return self.entries.get(key)
+
+    async def set(self, key: str, value: str, ttl_seconds: int) -> None:
+        if self.slow_set:
+            await asyncio.sleep(SLOW_S)
+        self.entries[key] = value
+        self.writes += 1
+
+
+class LaggingStore:
+    """The sync twin of ``LaggingAsyncStore`` (slow writes)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, str] = {}
+        self.writes = 0
+
+    def get(self, key: str) -> Optional[str]:
+        return self.entries.get(key)
+
+    def set(self, key: str, value: str, ttl_seconds: int) -> None:
+        time.sleep(SLOW_S)
+        self.entries[key] = value
+        self.writes += 1
+
+
+async def test_cancelling_a_call_that_waits_for_the_store_read_is_prompt(sandbox: Sandbox, window: RequestWindow) -> None:
+    async with sandbox.async_client(token_store=LaggingAsyncStore(slow_get=True)) as client:
+        started = time.monotonic()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(
+                client.cash_out.create(amount="1.00", external_reference=reference("slow-get"), payee=PAYEE), 0.1
+            )
+        assert time.monotonic() - started < 0.6
+    assert window.requests() == []
+
+
+async def test_the_deadline_bounds_the_wait_for_the_store_read(sandbox: Sandbox, window: RequestWindow) -> None:
+    async with sandbox.async_client(token_store=LaggingAsyncStore(slow_get=True)) as client:
+        started = time.monotonic()
+        with pytest.raises(connectpsp.TimeoutError):
+            await client.account.balance(deadline=0.3)
+        assert time.monotonic() - started < 0.9
+    assert window.requests() == []
+
+
+async def test_an_async_error_does_not_wait_for_a_slow_write_which_still_happens(sandbox: Sandbox) -> None:
+    store = LaggingAsyncStore(slow_set=True)
+    sandbox.inject_faults(kind="status", status=503, method="GET", path="/account/balance", count=1)
+    client = sandbox.async_client(token_store=store, max_retries=0)
+    started = time.monotonic()
+    with pytest.raises(connectpsp.ServerError):
+        await client.account.balance()
+    assert time.monotonic() - started < SLOW_S - 0.5, "the error waited for the store"
+    assert store.writes == 0
+    await client.aclose()  # waits for the write of the token the failed call fetched
+    assert store.writes == 1
+    assert time.monotonic() - started >= SLOW_S - 0.05
+
+
+def test_a_sync_error_does_not_wait_for_a_slow_write_which_still_happens(sandbox: Sandbox) -> None:
+    store = LaggingStore()
+    sandbox.inject_faults(kind="status", status=503, method="GET", path="/account/balance", count=1)
+    client = sandbox.client(token_store=store, max_retries=0)
+    started = time.monotonic()
+    with pytest.raises(connectpsp.ServerError):
+        client.account.balance()
+    assert time.monotonic() - started < SLOW_S - 0.5, "the error waited for the store"
+    client.close()  # waits for the write of the token the failed call fetched
+    assert store.writes == 1

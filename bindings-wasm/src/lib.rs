@@ -250,6 +250,13 @@ impl WasmOperation {
         self.operation.outcome_unknown_if_abandoned()
     }
 
+    /// What is left of the call's deadline at `now_ms`: the longest the JS loop may wait for
+    /// the token store before the first poll.
+    #[wasm_bindgen(js_name = remainingMs)]
+    pub fn remaining_ms(&self, now_ms: f64) -> f64 {
+        self.operation.deadline_remaining_ms(ms(now_ms)) as f64
+    }
+
     /// The core's report of the last HTTP attempt, or null: `{purpose, attempt, method,
     /// pathTemplate, idempotencyKey, status, requestId, failure, elapsedMs, inFlight,
     /// willRetry, outcomeUnknown}`. No body, header value or secret. Read after `next` returned

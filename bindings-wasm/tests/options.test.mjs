@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 
 import { esm, startSandbox } from "./helpers.mjs";
 
-const { ConnectPSP, ConnectionError, ServerError, TimeoutError, ValidationError } = esm;
+const { ConnectPSP, ConnectionError, RateLimitError, ServerError, TimeoutError, ValidationError } = esm;
 
 let sandbox;
 
@@ -167,5 +167,56 @@ describe("events", () => {
     const client = new ConnectPSP(sandbox.options({ logger: null }));
     assert.throws(() => client.on("retry", () => {}), TypeError);
     assert.throws(() => client.on("request", "nope"), TypeError);
+  });
+});
+
+describe("possiblyApplied: re-sending with a saved key", () => {
+  // The payout is applied, its answer lost; a new process re-sends it with the key it saved,
+  // and the API refuses that re-send before doing anything (a 429). The refusal says nothing
+  // about the original, which exists: with possiblyApplied it must read as outcome unknown.
+  test("a refused re-send of an applied payout is outcomeUnknown, with the key; then it resolves once", async () => {
+    const params = payout("saved-key");
+    const first = await warmClient({ maxRetries: 0 });
+    await sandbox.fault({ method: "POST", path: "/cash-out", kind: "commit_then_drop", count: 1 });
+    const lost = await first.cashOut.create(params).catch((e) => e);
+    assert.ok(lost instanceof ConnectionError && lost.outcomeUnknown, String(lost));
+    const saved = lost.idempotencyKey;
+    await first.close();
+
+    const restarted = await warmClient({ maxRetries: 0 });
+    await sandbox.fault({ method: "POST", path: "/cash-out", kind: "rate_limit", retryAfterSeconds: 1, count: 2 });
+    const refused = await restarted.cashOut
+      .create(params, { idempotencyKey: saved, possiblyApplied: true })
+      .catch((e) => e);
+    assert.ok(refused instanceof RateLimitError, String(refused));
+    assert.equal(refused.outcomeUnknown, true);
+    assert.equal(refused.idempotencyKey, saved);
+    // Without the mark the same refusal looks definitive: what the option is for.
+    const plain = await restarted.cashOut.create(params, { idempotencyKey: saved }).catch((e) => e);
+    assert.ok(plain instanceof RateLimitError, String(plain));
+    assert.equal(plain.outcomeUnknown, false);
+
+    const resolved = await restarted.cashOut.create(params, { idempotencyKey: saved, possiblyApplied: true });
+    assert.equal(resolved.response.idempotencyKey, saved);
+    assert.equal(resolved.response.replayed, true);
+    const rows = (await sandbox.control("GET", "/_sandbox/transactions")).transactions;
+    assert.equal(rows.filter((r) => r.externalReference === params.externalReference).length, 1);
+  });
+
+  test("possiblyApplied needs the saved key and a keyed call; nothing is sent otherwise", async () => {
+    const client = await warmClient();
+    const since = await sandbox.lastSeq();
+    const noKey = await client.cashOut.create(payout("no-key"), { possiblyApplied: true }).catch((e) => e);
+    assert.ok(noKey instanceof ValidationError, String(noKey));
+    assert.equal(noKey.field, "idempotencyKey");
+    const onGet = await client.cashOut.get("IVKPRMOCDY", { possiblyApplied: true }).catch((e) => e);
+    assert.ok(onGet instanceof ValidationError, String(onGet));
+    assert.equal(onGet.field, "possiblyApplied");
+    const notBool = await client.cashOut
+      .create(payout("not-bool"), { idempotencyKey: esm.idempotencyKeyFor("x"), possiblyApplied: "yes" })
+      .catch((e) => e);
+    assert.ok(notBool instanceof ValidationError, String(notBool));
+    assert.equal(notBool.field, "possiblyApplied");
+    assert.deepEqual(await sandbox.requests(since), []);
   });
 });

@@ -242,3 +242,75 @@ describe("tokenStore", () => {
     assert.throws(() => new ConnectPSP(sandbox.options({ tokenStore: {} })), /tokenStore/);
   });
 });
+
+describe("tokenStore: a slow store never holds a call up", () => {
+  const SLOW_MS = 1_500;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  /** A store whose reads (or writes) take SLOW_MS; `writes` records what was written. */
+  function slowStore({ slowGet = false, slowSet = false } = {}) {
+    const store = new InMemoryTokenStore();
+    const writes = [];
+    return {
+      writes,
+      get: async (key) => {
+        if (slowGet) await sleep(SLOW_MS);
+        return store.get(key);
+      },
+      set: async (key, value, ttlMs) => {
+        if (slowSet) await sleep(SLOW_MS);
+        store.set(key, value, ttlMs);
+        writes.push(key);
+      },
+    };
+  }
+  const payout = (prefix) => ({
+    amount: "1.00",
+    externalReference: `${prefix}-${process.pid}-${Date.now()}-${Math.random()}`,
+    payee: { name: "Maria Silva", document: "12345678909", destination: { type: "PIX", pixKeyType: "CPF", pixKey: "12345678909" } },
+  });
+
+  beforeEach(async () => {
+    await sandbox.control("DELETE", "/_sandbox/faults");
+  });
+
+  test("the AbortSignal ends a call waiting for the store's read: at once, nothing sent", async () => {
+    const client = new ConnectPSP(sandbox.options({ logger: null, tokenStore: slowStore({ slowGet: true }) }));
+    const w = await window();
+    const started = performance.now();
+    const error = await client.cashOut.create(payout("slow-get-abort"), { signal: AbortSignal.timeout(100) }).catch((e) => e);
+    const elapsed = performance.now() - started;
+    assert.ok(error instanceof esm.AbortError, String(error));
+    assert.equal(error.outcomeUnknown, false);
+    assert.ok(elapsed < 600, `settled after ${elapsed} ms`);
+    assert.deepEqual(await w.requests(), []);
+    await client.close();
+  });
+
+  test("the call's deadline bounds the wait for the store's read", async () => {
+    const client = new ConnectPSP(sandbox.options({ logger: null, tokenStore: slowStore({ slowGet: true }) }));
+    const w = await window();
+    const started = performance.now();
+    const error = await client.account.balance({ deadlineMs: 300 }).catch((e) => e);
+    const elapsed = performance.now() - started;
+    assert.ok(error instanceof esm.TimeoutError, String(error));
+    assert.ok(elapsed < 900, `settled after ${elapsed} ms`);
+    assert.deepEqual(await w.requests(), []);
+    await client.close();
+  });
+
+  test("a failed call's error does not wait for a slow write, and the write still happens", async () => {
+    const store = slowStore({ slowSet: true });
+    const client = new ConnectPSP(sandbox.options({ logger: null, maxRetries: 0, tokenStore: store }));
+    await sandbox.fault({ method: "GET", path: "/account/balance", kind: "status", status: 503, count: 1 });
+    const started = performance.now();
+    const error = await client.account.balance().catch((e) => e);
+    const elapsed = performance.now() - started;
+    assert.ok(error instanceof esm.ServerError, String(error));
+    assert.ok(elapsed < SLOW_MS - 500, `the error waited ${elapsed} ms for the store`);
+    assert.equal(store.writes.length, 0);
+    // The token fetched by the failed call reaches the store; close() waits for that write.
+    await client.close();
+    assert.equal(store.writes.length, 1);
+    assert.ok(performance.now() - started >= SLOW_MS - 50);
+  });
+});

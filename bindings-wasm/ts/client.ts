@@ -18,6 +18,7 @@ import type {
   CreateCashOutParams,
   ConnectPSPEventName,
   HeadersLike,
+  KeyedCallOptions,
   Logger,
   OpenFinanceCashIn,
   OpenFinanceParams,
@@ -52,14 +53,14 @@ const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 
 export interface CashInResource {
   /** POST /cash-in: a PIX charge; the answer carries the BR Code in `pixData`. */
-  create(params: CreateCashInParams & { openFinance?: undefined }, options?: CallOptions): Promise<WithResponse<QrCodeCashIn>>;
+  create(params: CreateCashInParams & { openFinance?: undefined }, options?: KeyedCallOptions): Promise<WithResponse<QrCodeCashIn>>;
   /** POST /cash-in with `openFinance`: the answer carries a `paymentUrl` instead of a QR code. */
-  create(params: CreateCashInParams & { openFinance: OpenFinanceParams }, options?: CallOptions): Promise<WithResponse<OpenFinanceCashIn>>;
-  create(params: CreateCashInParams, options?: CallOptions): Promise<WithResponse<CashIn>>;
+  create(params: CreateCashInParams & { openFinance: OpenFinanceParams }, options?: KeyedCallOptions): Promise<WithResponse<OpenFinanceCashIn>>;
+  create(params: CreateCashInParams, options?: KeyedCallOptions): Promise<WithResponse<CashIn>>;
   /** GET /cash-in/{id}: id is the transactionId, internalCode or endToEndId. */
   get(id: string, options?: CallOptions): Promise<WithResponse<CashIn>>;
   /** POST /cash-in/{id}/refund: full refund of a PAID cash-in. */
-  refund(id: string, params: RefundCashInParams, options?: CallOptions): Promise<WithResponse<Refund>>;
+  refund(id: string, params: RefundCashInParams, options?: KeyedCallOptions): Promise<WithResponse<Refund>>;
   /** Polls GET /cash-in/{id} (the core's growing, jittered interval) until it leaves
    * AWAITING_PAYMENT and returns it; after `timeoutMs` (default 60 000, the core's DEFAULT_SETTLE_TIMEOUT_MS) rejects with a
    * TimeoutError whose non-enumerable `lastState` is the last resource seen. */
@@ -67,8 +68,10 @@ export interface CashInResource {
 }
 
 export interface CashOutResource {
-  /** POST /cash-out: pay out to a PIX key or a bank account (answered PROCESSING). */
-  create(params: CreateCashOutParams, options?: CallOptions): Promise<WithResponse<CashOut>>;
+  /** POST /cash-out: pay out to a PIX key or a bank account (answered PROCESSING). After an
+   * `outcomeUnknown` error, re-send it with `{ idempotencyKey: error.idempotencyKey,
+   * possiblyApplied: true }` (what `client.resubmit(error)` does), never with a new key. */
+  create(params: CreateCashOutParams, options?: KeyedCallOptions): Promise<WithResponse<CashOut>>;
   /** GET /cash-out/{id}. */
   get(id: string, options?: CallOptions): Promise<WithResponse<CashOut>>;
   /** Polls GET /cash-out/{id} until it leaves PROCESSING (the fallback for a lost webhook);
@@ -116,6 +119,7 @@ export class ConnectPSP {
   #session: CoreSession;
   #transport: Transport;
   #hooks: Hooks;
+  #tokens: TokenSync | null;
   #closed = false;
 
   constructor(options: ConnectPSPOptions) {
@@ -166,17 +170,20 @@ export class ConnectPSP {
       logger,
       logLines: logger !== null && (typeof logger.debug === "function" || typeof logger.info === "function"),
       hooks: this.#hooks,
+      tokens,
     };
+    this.#tokens = tokens;
     // `pending` (the core's rule) is read by the settle wait only.
     const callPending = async <T>(method: string, params: object, options?: CallOptions): Promise<[WithResponse<T>, boolean]> => {
       if (this.#closed) {
         throw new ConnectPSPError("this client was closed: create a new ConnectPSP", { kind: "internal", code: "CLIENT_CLOSED" });
       }
       const checked = driveOptions(options);
-      if (tokens !== null) await tokens.load();
-      const { data, response, pending } = await drive(ctx, method, params, checked).catch(async (error: unknown) => {
+      const { data, response, pending } = await drive(ctx, method, params, checked).catch((error: unknown) => {
         rememberCall(error, this, method, params, call); // for client.resubmit(error)
-        if (tokens !== null) await tokens.save();
+        // The error reaches its caller now, whatever the store's speed (a cancelled call must
+        // settle promptly); the write goes on in the background and `close()` waits for it.
+        tokens?.saveLater();
         throw error;
       });
       if (tokens !== null) await tokens.save();
@@ -219,20 +226,30 @@ export class ConnectPSP {
         }
       }
     };
-    const withKey = (params: object, options?: CallOptions): object =>
-      options?.idempotencyKey === undefined ? params : { ...params, idempotencyKey: options.idempotencyKey };
+    // The key and the possibly-applied mark are call parameters for the core, which checks
+    // them (a mark without a key, or on a call that takes none, is a ValidationError).
+    const withKey = (params: object, options?: KeyedCallOptions): object => {
+      if (options === undefined || options === null) return params;
+      const { idempotencyKey, possiblyApplied } = options;
+      if (idempotencyKey === undefined && possiblyApplied === undefined) return params;
+      return {
+        ...params,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        ...(possiblyApplied === undefined ? {} : { possiblyApplied }),
+      };
+    };
 
     this.cashIn = Object.freeze({
       // One implementation behind the overloads: which shape comes back is the API's answer.
-      create: ((params: CreateCashInParams, options?: CallOptions) =>
+      create: ((params: CreateCashInParams, options?: KeyedCallOptions) =>
         call<CashIn>("cashIn.create", withKey(params, options), options)) as CashInResource["create"],
       get: (id: string, options?: CallOptions) => call<CashIn>("cashIn.get", withKey({ id }, options), options),
-      refund: (id: string, params: RefundCashInParams, options?: CallOptions) =>
+      refund: (id: string, params: RefundCashInParams, options?: KeyedCallOptions) =>
         call<Refund>("cashIn.refund", withKey({ ...params, id }, options), options),
       wait: (id: string, options?: WaitOptions) => wait<CashIn>("cashIn.get", id, options),
     });
     this.cashOut = Object.freeze({
-      create: (params: CreateCashOutParams, options?: CallOptions) =>
+      create: (params: CreateCashOutParams, options?: KeyedCallOptions) =>
         call<CashOut>("cashOut.create", withKey(params, options), options),
       get: (id: string, options?: CallOptions) => call<CashOut>("cashOut.get", withKey({ id }, options), options),
       wait: (id: string, options?: WaitOptions) => wait<CashOut>("cashOut.get", id, options),
@@ -288,12 +305,16 @@ export class ConnectPSP {
   }
 
   /** Closes the client's pooled connections and releases its WebAssembly memory now rather
-   * than at garbage collection. Calls started afterwards reject. */
+   * than at garbage collection; resolves once the token store writes still running (those of
+   * failed calls, each bounded by the store timeout) have ended. Calls started afterwards
+   * reject. */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
+    // The writes took their entry from the session when they started: freeing it is safe.
+    const saves = this.#tokens?.settled() ?? Promise.resolve();
     this.#session.free();
-    return this.#transport.close().catch(() => undefined);
+    return Promise.all([saves, this.#transport.close().catch(() => undefined)]).then(() => undefined);
   }
 
   toString(): string {

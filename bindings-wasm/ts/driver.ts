@@ -8,6 +8,7 @@ import { AbortError, ConnectPSPError, errorFromCoreJson, toSdkError, ValidationE
 import { timerMs, type AttemptResult, type SendStep, type Transport } from "./http.js";
 import type { Hooks } from "./hooks.js";
 import { runtime, type CoreAttempt, type CoreOperation, type CoreSession, type CoreStep } from "./runtime.js";
+import type { TokenSync } from "./token-store.js";
 import type { Logger, ResponseInfo } from "./types.js";
 
 // A fixed epoch plus the monotonic clock: milliseconds that look like Date.now() (the core
@@ -77,6 +78,8 @@ export interface DriverContext {
   logLines: boolean;
   /** The client's `request` / `response` listeners. */
   hooks: Hooks;
+  /** The client's link to its `tokenStore` (null without one). */
+  tokens: TokenSync | null;
 }
 
 export interface DriveOptions {
@@ -151,6 +154,14 @@ export async function drive(ctx: DriverContext, method: string, params: object, 
   const callId = watched ? ctx.hooks.nextCallId() : 0;
   try {
     if (signal?.aborted) abandon();
+    if (ctx.tokens !== null) {
+      // The store's read (shared by concurrent calls) is part of the call: its AbortSignal
+      // ends the wait at once, and the wait never outlasts the call's deadline, which counts
+      // from the operation's creation (a read cut short leaves the core to fetch a token, or
+      // to end the call with its deadline). The read itself goes on for the other calls.
+      const loading = ctx.tokens.load();
+      if (loading !== undefined && !(await wake(loading, op.remainingMs(monotonicNow()), signal))) abandon();
+    }
     // The last answer's body, for `response.rawBody` (decoded only if it is read).
     let lastBody: Uint8Array | undefined;
     let step = parseStep(op.next(monotonicNow()));

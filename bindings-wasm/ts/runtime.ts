@@ -64,6 +64,8 @@ export interface CoreOperation {
   readonly idempotencyKey: string | undefined;
   /** Abandoning the call now leaves its outcome unknown (an attempt may have been applied). */
   readonly outcomeUnknownIfAbandoned: boolean;
+  /** What is left of the call's deadline at `nowMs` (0 once passed). */
+  remainingMs(nowMs: number): number;
   /** The core's report of the last HTTP attempt (null before the first): after a send step,
    * that attempt in flight. */
   lastAttempt(): CoreAttempt | null;

@@ -97,6 +97,8 @@ export class TokenSync {
   #saved = 0;
   /** The read in flight: concurrent calls wait for it instead of reading again. */
   #reading: Promise<void> | null = null;
+  /** Writes started by `saveLater`, until they end. */
+  readonly #writing = new Set<Promise<void>>();
 
   /** `adopted`: wakes the calls waiting for a token exchange (the stored token serves them). */
   constructor(session: CoreSession, store: TokenStore, logger: Logger | null, now: () => number, adopted: () => void) {
@@ -109,7 +111,9 @@ export class TokenSync {
     this.#adopted = adopted;
   }
 
-  /** Before a call: adopt the stored token if the session is about to fetch one. */
+  /** Before a call: adopt the stored token if the session is about to fetch one. The read is
+   * shared, never rejects, and ends within the store timeout; each call bounds its own wait
+   * for it (its AbortSignal, its deadline: driver.ts). */
   load(): Promise<void> | undefined {
     if (this.#reading !== null) return this.#reading;
     if (!this.#session.wantsToken(this.#now())) return undefined;
@@ -165,6 +169,22 @@ export class TokenSync {
       const name = error instanceof Error ? error.name : typeof error;
       this.#warn(`connectpsp: token store set failed; other processes fetch their own token (${name})`);
     }
+  }
+
+  /** `save()` on a failed call's way out, not awaited: the error must not wait for a slow
+   * store. The write still happens (the token is as good as after a success: another process
+   * adopts it instead of fetching its own, and it replaces a stored token the API may have
+   * just rejected); the entry is taken from the session now, before the caller can close the
+   * client. */
+  saveLater(): void {
+    const writing = this.save();
+    this.#writing.add(writing);
+    void writing.finally(() => this.#writing.delete(writing));
+  }
+
+  /** Resolves when the writes `saveLater` started have ended (`client.close()`). */
+  settled(): Promise<void> {
+    return Promise.all([...this.#writing]).then(() => undefined);
   }
 
   #warn(message: string): void {

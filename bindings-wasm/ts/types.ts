@@ -86,7 +86,8 @@ export interface Logger {
 
 /** Options of one call. */
 export interface CallOptions {
-  /** Re-submit a call whose outcome is unknown with the key from the error, never a new one. */
+  /** Re-submit a call whose outcome is unknown with the key from the error, never a new one
+   * (and `possiblyApplied: true`, see `KeyedCallOptions`). */
   idempotencyKey?: string;
   /** Cancels the call: it rejects with an AbortError (check its `outcomeUnknown`). */
   signal?: AbortSignal;
@@ -96,6 +97,18 @@ export interface CallOptions {
   deadlineMs?: number;
   /** This call's retries, instead of the client's `maxRetries` (0: one attempt). */
   maxRetries?: number;
+}
+
+/** Options of the calls that carry an idempotency key: `cashIn.create`, `cashIn.refund`,
+ * `cashOut.create`. */
+export interface KeyedCallOptions extends CallOptions {
+  /** An earlier call with this `idempotencyKey` may have been applied: its error was
+   * `outcomeUnknown`, or the process ended while waiting for it. Every error of this call is
+   * then `outcomeUnknown` too, with the key (this call's own attempts being refused says nothing
+   * about the earlier one's); a success, the API's replay of the original included, is reported
+   * as usual. Needs `idempotencyKey`. `client.resubmit(error)` sets it for you; set it yourself
+   * when you re-send with a key you saved (a job queue, after a restart). */
+  possiblyApplied?: boolean;
 }
 
 /** Options of `cashOut.wait` / `cashIn.wait`. */

@@ -271,7 +271,7 @@ pub fn check_base_url(url: &str, allow_insecure: bool) -> Result<String, Error> 
     let authority = rest.split('/').next().unwrap_or_default();
     let host = host_of(authority)
         .ok_or_else(|| Error::validation(FIELD, "has no valid host or port (ports are 1-65535)"))?;
-    if scheme == "http" && !is_loopback(&host) && !allow_insecure {
+    if scheme == "http" && !is_loopback_host(&host) && !allow_insecure {
         return Err(Error::validation(
             FIELD,
             "plain http is only allowed to loopback (127.0.0.1, ::1, localhost); \
@@ -311,13 +311,58 @@ fn host_of(authority: &str) -> Option<String> {
     Some(host.to_ascii_lowercase())
 }
 
-fn is_loopback(host: &str) -> bool {
+/// The loopback hosts of the SDK: `localhost`, `127.0.0.1` and `::1` (without brackets),
+/// lowercase. One rule for every place that asks: plain http is allowed to them (base URLs,
+/// `webhookUrl`, the API's own pattern), and a binding never sends them through a proxy. Other
+/// addresses of 127.0.0.0/8 and names under `.localhost` are not included: the API's pattern
+/// refuses them, and a resolver is free to send such a name elsewhere.
+pub fn is_loopback_host(host: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "::1")
+}
+
+/// Whether an absolute URL (`scheme://host[:port]/...`, host in any case, IPv6 in brackets)
+/// names a [loopback host](is_loopback_host): what a binding asks of its base URL before
+/// choosing a proxy. False for anything that is not such a URL.
+pub fn is_loopback_url(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains(['@', '\\']) {
+        return false;
+    }
+    host_of(authority).is_some_and(|host| is_loopback_host(&host))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_urls_are_the_three_loopback_hosts() {
+        for yes in [
+            "http://127.0.0.1:8080",
+            "https://localhost",
+            "http://LOCALHOST:3000/v1",
+            "http://[::1]:9000",
+            "https://[::1]",
+        ] {
+            assert!(is_loopback_url(yes), "{yes}");
+        }
+        for no in [
+            "https://api.connectpsp.com",
+            "http://127.0.0.2:8080",
+            "http://sandbox.localhost",
+            "http://localhost.evil.example",
+            "http://user@localhost",
+            "http://evil.example@127.0.0.1",
+            "localhost:8080",
+            "http://127.0.0.1:0",
+            "",
+        ] {
+            assert!(!is_loopback_url(no), "{no}");
+        }
+    }
 
     #[test]
     fn https_and_loopback_http_are_accepted() {

@@ -454,6 +454,14 @@ impl Operation {
             || (self.call_may_apply() && matches!(self.phase, Phase::ApiInFlight { .. }))
     }
 
+    /// What is left of the operation's deadline at `now_ms` (0 once it has passed): how long a
+    /// binding may wait for something of its own before the first poll (a token store's read)
+    /// without overrunning the call's budget. The deadline counts from `new`, so that wait is
+    /// part of it.
+    pub fn deadline_remaining_ms(&self, now_ms: u64) -> u64 {
+        self.deadline_at_ms.saturating_sub(now_ms).min(MAX_TIMER_MS)
+    }
+
     /// What to do next.
     pub fn poll(&mut self, session: &mut Session, now_ms: u64) -> Step {
         if self.phase == Phase::Finished {

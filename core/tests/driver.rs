@@ -481,6 +481,31 @@ fn deadline_covers_all_attempts() {
     assert!(trace.api().len() < 11);
 }
 
+/// What a binding may spend before the first poll (a token store's read) is what is left of
+/// the deadline, which counts from `new`; spending all of it ends the call before any send.
+#[test]
+fn the_deadline_left_counts_from_new_and_bounds_a_wait_before_the_first_poll() {
+    let mut config = config();
+    config.deadline_ms = Some(2_500);
+    let mut session = Session::new(config);
+    let op = Operation::new(cash_out(None), &session, ENTROPY, 1_000);
+    assert_eq!(op.deadline_remaining_ms(1_000), 2_500);
+    assert_eq!(op.deadline_remaining_ms(3_000), 500);
+    assert_eq!(op.deadline_remaining_ms(9_000), 0);
+    let mut op = op.with_options(CallOptions {
+        deadline_ms: Some(300),
+        ..CallOptions::default()
+    });
+    assert_eq!(op.deadline_remaining_ms(1_100), 200);
+    match op.poll(&mut session, 1_300) {
+        Step::Done(Err(error)) => {
+            assert_eq!(error.kind, ErrorKind::Timeout);
+            assert_eq!(error.attempts, 0);
+        }
+        other => panic!("expected the deadline's error, got {other:?}"),
+    }
+}
+
 #[test]
 fn retries_spent_after_sending_means_outcome_unknown() {
     let mut session = Session::new(config());

@@ -15,6 +15,10 @@
 //! an error (the latest of its key or an older one, while others with the key may still run):
 //! the same call with the same key, marked `possibly_applied` (`PreparedCall::possibly_applied`).
 //! The oracle's transactions are per key, so the re-submission's transaction is the original's.
+//! A `Resend` action is the caller doing it by hand with a key it saved (`possibly_applied=True` /
+//! `possiblyApplied: true`, a job queue after a restart): of an operation that ended in an error
+//! *or that was cancelled* (the AbortError and the cancellation note carry the key), built from
+//! the params JSON through `bridge::prepare_call`, as both bindings send it.
 //!
 //! Invariants (the `Inv` enum names them in failure messages):
 //! - `money`: an operation never ends "definitively failed" (an error without
@@ -54,6 +58,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::OnceLock;
 
+use connectpsp_core::bridge::{Codec, prepare_call};
 use connectpsp_core::call::PreparedCall;
 use connectpsp_core::config::Config;
 use connectpsp_core::http::{FailureKind, HttpRequest, HttpResponse, Purpose, TransportFailure};
@@ -166,6 +171,30 @@ impl CallKind {
                 request: parse_request_str(r#"{"targetAmount": 1000000}"#).unwrap(),
             },
         }
+    }
+
+    /// The bridge method and params JSON of a keyed call (what a binding sends), the body of
+    /// operation `index`, as `fresh_call` builds it.
+    fn params(self, index: usize) -> (&'static str, serde_json::Value) {
+        let text = match self {
+            CallKind::CashOut | CallKind::CashOutCallerKey => format!(
+                r#"{{"amount": 50.00, "externalReference": "wd-{index}",
+                    "payee": {{"name": "{PAYEE_NAME}", "document": "{PAYEE_CPF}",
+                    "destination": {{"type": "PIX", "pixKeyType": "EMAIL", "pixKey": "{PIX_KEY}"}}}}}}"#
+            ),
+            CallKind::CashIn => format!(
+                r#"{{"amount": 10.00, "externalReference": "order-{index}",
+                    "payer": {{"name": "{PAYER_NAME}", "document": "{PAYER_CPF}"}}}}"#
+            ),
+            CallKind::Refund => r#"{"id": "US7B1JQ", "reason": "CUSTOMER_REQUEST"}"#.to_owned(),
+            _ => panic!("{self:?} carries no idempotency key"),
+        };
+        let method = match self {
+            CallKind::CashIn => "cashIn.create",
+            CallKind::Refund => "cashIn.refund",
+            _ => "cashOut.create",
+        };
+        (method, serde_json::from_str(&text).unwrap())
     }
 
     /// A valid 2xx answer: status and body.
@@ -326,6 +355,11 @@ enum Action {
     /// `client.resubmit(error)`: the n-th operation (round) that ended in an error, keyed,
     /// sent again with its key, marked possibly applied.
     Resubmit {
+        op: usize,
+    },
+    /// The caller re-sends by hand with the key it saved, marked possibly applied: the n-th
+    /// keyed operation (round) that ended in an error or was cancelled.
+    Resend {
         op: usize,
     },
 }
@@ -537,6 +571,7 @@ fn action_any() -> impl Strategy<Value = Action> {
         2 => (call_kind(), prop::option::of(call_options()))
             .prop_map(|(call, options)| Action::Spawn { call, options }),
         2 => (0..MAX_OPS).prop_map(|op| Action::Resubmit { op }),
+        1 => (0..MAX_OPS).prop_map(|op| Action::Resend { op }),
     ]
 }
 
@@ -909,6 +944,37 @@ impl Sim {
         self.push(op, kind, body_index, Some(original), true, None);
     }
 
+    /// A caller's own re-send with the key it saved (`possibly_applied=True` in Python,
+    /// `possiblyApplied: true` in JS) of the n-th keyed operation (round) that ended in an error
+    /// or was given up on, whose attempts may have been applied; through the bridge's params.
+    fn resend(&mut self, n: usize) {
+        if self.ops.len() >= MAX_OPS {
+            return;
+        }
+        let ended: Vec<usize> = (0..self.ops.len())
+            .filter(|&i| {
+                let op = &self.ops[i];
+                op.kind.keyed()
+                    && op.key.is_some()
+                    && (op.error_key.is_some() || matches!(op.state, State::Gone))
+            })
+            .collect();
+        if ended.is_empty() {
+            return;
+        }
+        let original = ended[n % ended.len()];
+        let (kind, body_index) = (self.ops[original].kind, self.ops[original].body_index);
+        let key = self.ops[original].key.clone().unwrap();
+        let (method, mut params) = kind.params(body_index);
+        params["idempotencyKey"] = serde_json::json!(key);
+        params["possiblyApplied"] = serde_json::json!(true);
+        let prepared = prepare_call(method, &params.to_string(), Codec::JS).unwrap();
+        let index = self.ops.len();
+        let op = Operation::new(prepared, &self.session, self.entropy(index), self.now);
+        self.log(|| format!("op{index} re-sends op{original} with its saved key"));
+        self.push(op, kind, body_index, Some(original), true, None);
+    }
+
     fn entropy(&self, index: usize) -> [u8; 32] {
         let mut entropy = [0u8; 32];
         for (j, b) in entropy.iter_mut().enumerate() {
@@ -1063,6 +1129,7 @@ impl Sim {
             }
             Action::Spawn { call, options } => self.spawn(call, options),
             Action::Resubmit { op } => self.resubmit(op),
+            Action::Resend { op } => self.resend(op),
         }
     }
 

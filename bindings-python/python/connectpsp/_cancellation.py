@@ -32,15 +32,17 @@ _PYTHON_NAMES = {
 def abandoned(call: _Abandonable, method: str, interruption: BaseException) -> None:
     """Called with the exception that ends ``call`` before its result was seen."""
     key = call.idempotency_key
-    # Always tell the native side, so a request not sent yet is never sent.
-    may_have_been_sent = call.abandon()
-    if key is None or not may_have_been_sent:
+    # Always tell the native side, so a request not sent yet is never sent. True when the
+    # outcome is unknown: a request may have been sent, or this re-sends one that may have been.
+    outcome_unknown = call.abandon()
+    if key is None or not outcome_unknown:
         return
     name = _PYTHON_NAMES.get(method, method)
     text = (
         f"connectpsp: {name} was interrupted ({type(interruption).__name__}) after its request may "
-        f"have been sent; its outcome is unknown. Re-submit it with idempotency_key={key!r} (the API "
-        "replays the original answer instead of paying twice), never with a new key."
+        f"have been sent (or while re-sending one that may have been applied); its outcome is unknown. "
+        f"Re-submit it with idempotency_key={key!r} (the API replays the original answer instead of "
+        "paying twice), never with a new key."
     )
     import logging
 

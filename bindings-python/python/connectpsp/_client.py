@@ -214,6 +214,7 @@ def _cash_in_create(
     expiration_in_minutes: Optional[int],
     open_finance: Optional[OpenFinanceLike],
     idempotency_key: Optional[str],
+    possibly_applied: bool,
 ) -> Params:
     return {
         "amount": amount,
@@ -223,6 +224,7 @@ def _cash_in_create(
         "expiration_in_minutes": expiration_in_minutes,
         "open_finance": open_finance,
         "idempotency_key": idempotency_key,
+        "possibly_applied": _flag(possibly_applied),
     }
 
 
@@ -233,6 +235,7 @@ def _cash_out_create(
     description: Optional[str],
     webhook_url: Optional[str],
     idempotency_key: Optional[str],
+    possibly_applied: bool,
 ) -> Params:
     return {
         "amount": amount,
@@ -241,18 +244,30 @@ def _cash_out_create(
         "webhook_url": webhook_url,
         "payee": payee,
         "idempotency_key": idempotency_key,
+        "possibly_applied": _flag(possibly_applied),
     }
 
 
 def _refund(
-    transaction_id: str, reason: ReasonLike, description: Optional[str], idempotency_key: Optional[str]
+    transaction_id: str,
+    reason: ReasonLike,
+    description: Optional[str],
+    idempotency_key: Optional[str],
+    possibly_applied: bool,
 ) -> Params:
     return {
         "id": transaction_id,
         "reason": reason,
         "description": description,
         "idempotency_key": idempotency_key,
+        "possibly_applied": _flag(possibly_applied),
     }
+
+
+def _flag(possibly_applied: bool) -> Optional[bool]:
+    """``possibly_applied`` for the core: left out when false (the usual call). Any other value
+    than a bool goes through unchanged, for the core to refuse naming the field."""
+    return None if possibly_applied is False else possibly_applied
 
 
 # --- sync ------------------------------------------------------------------------------------
@@ -361,14 +376,17 @@ class CashInResource:
         expiration_in_minutes: Optional[int] = None,
         open_finance: Optional[OpenFinanceLike] = None,
         idempotency_key: Optional[str] = None,
+        possibly_applied: bool = False,
         timeout: Optional[float] = None,
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> CashIn:
         """Create a charge. Without ``idempotency_key`` the SDK generates one; it is on the
-        result (``.idempotency_key``) and on any error."""
+        result (``.idempotency_key``) and on any error. ``possibly_applied=True`` (with the
+        saved ``idempotency_key``): this re-sends a call whose outcome was unknown, as
+        ``cash_out.create`` explains."""
         params = _cash_in_create(
-            amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key
+            amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key, possibly_applied
         )
         return cast(CashIn, self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
 
@@ -390,12 +408,15 @@ class CashInResource:
         reason: ReasonLike,
         description: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        possibly_applied: bool = False,
         timeout: Optional[float] = None,
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> Refund:
-        """Refund a paid charge in full; returns the devolution (``end_to_end_id`` ``D...``)."""
-        params = _refund(transaction_id, reason, description, idempotency_key)
+        """Refund a paid charge in full; returns the devolution (``end_to_end_id`` ``D...``).
+        ``possibly_applied=True`` (with the saved ``idempotency_key``): this re-sends a refund
+        whose outcome was unknown, as ``cash_out.create`` explains."""
+        params = _refund(transaction_id, reason, description, idempotency_key, possibly_applied)
         return cast(Refund, self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
 
     def wait(self, transaction_id: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> CashIn:
@@ -421,6 +442,7 @@ class CashOutResource:
         description: Optional[str] = None,
         webhook_url: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        possibly_applied: bool = False,
         timeout: Optional[float] = None,
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
@@ -428,10 +450,19 @@ class CashOutResource:
         """Send a payment (answered ``PROCESSING``; settlement comes by webhook or ``get``).
 
         If this raises with ``outcome_unknown=True``, call it again with
-        ``idempotency_key=error.idempotency_key``: the API replays the first answer instead of
-        paying twice. ``connectpsp.idempotency_key_for(external_reference)`` gives a key that
-        survives a process restart."""
-        params = _cash_out_create(amount, external_reference, payee, description, webhook_url, idempotency_key)
+        ``idempotency_key=error.idempotency_key, possibly_applied=True`` (``client.resubmit(error)``
+        does that for you): the API replays the first answer instead of paying twice.
+        ``connectpsp.idempotency_key_for(external_reference)`` gives a key that survives a
+        process restart.
+
+        ``possibly_applied=True`` says that an earlier call with this ``idempotency_key`` may have
+        been applied (its error was outcome unknown, or the process died waiting for it): every
+        error of this call is then outcome unknown too, with the key, because this call's own
+        attempts being refused says nothing about the earlier one's. A success (the API's
+        replay of the original included) is reported as usual. It needs ``idempotency_key``."""
+        params = _cash_out_create(
+            amount, external_reference, payee, description, webhook_url, idempotency_key, possibly_applied
+        )
         return cast(CashOut, self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
 
     def get(
@@ -606,7 +637,7 @@ class Client(_ClientBase):
             log_attempts(error.__dict__.pop("_attempts", ()))
             _resubmit.remember_call(error, self, method, params)
             if tokens is not None:
-                tokens.save()
+                tokens.save_later()  # the error is not kept waiting by a slow store
             raise
         except BaseException as interruption:  # Ctrl-C, or a signal handler that raised
             abandoned(call, method, interruption)
@@ -624,7 +655,10 @@ class Client(_ClientBase):
         return _resubmit.resubmit(self, self._call, error)
 
     def close(self) -> None:
-        """Close idle pooled connections (a later call opens new ones)."""
+        """Close idle pooled connections (a later call opens new ones), after the token store
+        writes of failed calls still running (each at most ``TOKEN_STORE_TIMEOUT``)."""
+        if self._tokens is not None:
+            self._tokens.settle()
         self._native.close()
 
     def __enter__(self) -> Client:
@@ -658,12 +692,13 @@ class AsyncCashInResource:
         expiration_in_minutes: Optional[int] = None,
         open_finance: Optional[OpenFinanceLike] = None,
         idempotency_key: Optional[str] = None,
+        possibly_applied: bool = False,
         timeout: Optional[float] = None,
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> CashIn:
         params = _cash_in_create(
-            amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key
+            amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key, possibly_applied
         )
         return cast(CashIn, await self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
 
@@ -684,11 +719,12 @@ class AsyncCashInResource:
         reason: ReasonLike,
         description: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        possibly_applied: bool = False,
         timeout: Optional[float] = None,
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> Refund:
-        params = _refund(transaction_id, reason, description, idempotency_key)
+        params = _refund(transaction_id, reason, description, idempotency_key, possibly_applied)
         return cast(Refund, await self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
 
     async def wait(self, transaction_id: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> CashIn:
@@ -711,11 +747,14 @@ class AsyncCashOutResource:
         description: Optional[str] = None,
         webhook_url: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        possibly_applied: bool = False,
         timeout: Optional[float] = None,
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> CashOut:
-        params = _cash_out_create(amount, external_reference, payee, description, webhook_url, idempotency_key)
+        params = _cash_out_create(
+            amount, external_reference, payee, description, webhook_url, idempotency_key, possibly_applied
+        )
         return cast(CashOut, await self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
 
     async def get(
@@ -813,13 +852,14 @@ class AsyncClient(_ClientBase):
         tokens = self._tokens
         try:
             if tokens is not None:
-                await tokens.load_async()
+                # Part of the call: bounded by what is left of its deadline, and cancelled with it.
+                await tokens.load_async(call.remaining_ms() / 1000)
             result, attempts = await call.run_async(dispatcher)
         except ConnectPSPError as error:
             log_attempts(error.__dict__.pop("_attempts", ()))
             _resubmit.remember_call(error, self, method, params)
             if tokens is not None:
-                await tokens.save_async()
+                tokens.save_later_async()  # the error is not kept waiting by a slow store
             if dispatcher is not None:
                 await dispatcher.settle()
             raise
@@ -838,7 +878,10 @@ class AsyncClient(_ClientBase):
         return await _resubmit.resubmit_async(self, self._call, error)
 
     async def aclose(self) -> None:
-        """Close idle pooled connections (a later call opens new ones)."""
+        """Close idle pooled connections (a later call opens new ones), after the token store
+        writes of failed calls still running (each at most ``TOKEN_STORE_TIMEOUT``)."""
+        if self._tokens is not None:
+            await self._tokens.settle_async()
         self._native.close()
 
     async def __aenter__(self) -> AsyncClient:

@@ -66,8 +66,11 @@ class TokenSync:
         # that read's result instead of reading again.
         self._reads = 0
         self._lock = threading.Lock()
-        self._async_lock: Any = None
+        # AsyncClient: the read in flight (an asyncio task of `_async_loop`), shared by its calls.
+        self._async_read: Any = None
         self._async_loop: Any = None
+        # Writes of failed calls still running (`save_later`): threads, or asyncio tasks.
+        self._writes: set[Any] = set()
 
     def _fresh(self) -> None:
         # A forked child has a new session (generations start again) and must not wait for a
@@ -95,8 +98,11 @@ class TokenSync:
                 self._reads += 1
             self._adopt(value)
 
-    async def load_async(self) -> None:
-        """``load`` for ``AsyncClient``: awaits an async store, at most ``TOKEN_STORE_TIMEOUT``."""
+    async def load_async(self, budget: float = _TIMEOUT_S) -> None:
+        """``load`` for ``AsyncClient``. The read (an async store's at most
+        ``TOKEN_STORE_TIMEOUT``) is shared by the calls that want a token at the same time; each
+        waits for it at most ``budget`` seconds (what is left of its deadline), and cancelling
+        the task ends its wait at once. The read goes on for the others either way."""
         import asyncio
 
         self._fresh()
@@ -104,24 +110,31 @@ class TokenSync:
             return
         loop = asyncio.get_running_loop()
         if self._async_loop is not loop:
-            self._async_loop, self._async_lock = loop, asyncio.Lock()
-        reads = self._reads
-        async with self._async_lock:
-            if self._reads != reads or not self._native.wants_token():
-                return
-            try:
-                value = self._store.get(self._key)
-                if inspect.isawaitable(value):
-                    value = await asyncio.wait_for(value, _TIMEOUT_S)
-            except asyncio.TimeoutError:
-                _warn("connectpsp: token store get took over %g s, fetching a token instead", _TIMEOUT_S)
-                return
-            except Exception as error:
-                _warn("connectpsp: token store get failed, fetching a token instead (%s)", _describe(error))
-                return
-            finally:
-                self._reads += 1
-            self._adopt(value)
+            self._async_loop, self._async_read = loop, None
+        reading = self._async_read
+        if reading is None or reading.done():
+            reading = self._async_read = loop.create_task(self._read_async())
+        try:
+            await asyncio.wait_for(asyncio.shield(reading), max(budget, 0))
+        except asyncio.TimeoutError:
+            pass  # the call's deadline: the core ends the call with its own TimeoutError
+
+    async def _read_async(self) -> None:
+        import asyncio
+
+        if not self._native.wants_token():  # another loop's read may have been adopted meanwhile
+            return
+        try:
+            value = self._store.get(self._key)
+            if inspect.isawaitable(value):
+                value = await asyncio.wait_for(value, _TIMEOUT_S)
+        except asyncio.TimeoutError:
+            _warn("connectpsp: token store get took over %g s, fetching a token instead", _TIMEOUT_S)
+            return
+        except Exception as error:
+            _warn("connectpsp: token store get failed, fetching a token instead (%s)", _describe(error))
+            return
+        self._adopt(value)
 
     def _adopt(self, value: Any) -> None:
         if value is None:
@@ -162,11 +175,13 @@ class TokenSync:
             _warn("connectpsp: token store set failed; other processes fetch their own token (%s)", type(error).__name__)
 
     async def save_async(self) -> None:
+        entry = self._entry()
+        if entry is not None:
+            await self._write_async(entry)
+
+    async def _write_async(self, entry: tuple[str, int]) -> None:
         import asyncio
 
-        entry = self._entry()
-        if entry is None:
-            return
         try:
             result = self._store.set(self._key, entry[0], entry[1])
             if inspect.isawaitable(result):
@@ -175,3 +190,55 @@ class TokenSync:
             _warn("connectpsp: token store set took over %g s; other processes fetch their own token", _TIMEOUT_S)
         except Exception as error:
             _warn("connectpsp: token store set failed; other processes fetch their own token (%s)", type(error).__name__)
+
+    # --- on a failed call's way out ----------------------------------------------------------
+    #
+    # The error must reach its caller at once, whatever the store's speed, but the write still
+    # matters: the token is as good as after a success (another process adopts it instead of
+    # fetching its own), and it replaces a stored token the API may have just rejected. So the
+    # entry is taken from the session now and written in the background; ``close()`` /
+    # ``aclose()`` wait for those writes (each bounded as usual).
+
+    def save_later(self) -> None:
+        """``save`` for the sync ``Client``'s error path: the write runs on a daemon thread (a
+        store shared by a ``Client`` is already called from several threads)."""
+        entry = self._entry()
+        if entry is None:
+            return
+        thread = threading.Thread(target=self._write_from_thread, args=(entry,), name="connectpsp-token-store", daemon=True)
+        self._writes.add(thread)
+        thread.start()
+
+    def _write_from_thread(self, entry: tuple[str, int]) -> None:
+        try:
+            _plain(self._store.set(self._key, entry[0], entry[1]))
+        except Exception as error:
+            _warn("connectpsp: token store set failed; other processes fetch their own token (%s)", type(error).__name__)
+        finally:
+            self._writes.discard(threading.current_thread())
+
+    def save_later_async(self) -> None:
+        """``save_async`` for ``AsyncClient``'s error path: the write is a task of the loop."""
+        import asyncio
+
+        entry = self._entry()
+        if entry is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._write_async(entry))
+        self._writes.add(task)  # a strong reference: the loop keeps only weak ones
+        task.add_done_callback(self._writes.discard)
+
+    def settle(self) -> None:
+        """``Client.close()``: wait for the background writes (at most the store timeout)."""
+        for thread in list(self._writes):
+            if isinstance(thread, threading.Thread) and thread is not threading.current_thread():
+                thread.join(_TIMEOUT_S)
+
+    async def settle_async(self) -> None:
+        """``AsyncClient.aclose()``: wait for the background writes of this loop."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        tasks = [t for t in list(self._writes) if isinstance(t, asyncio.Future) and t.get_loop() is loop]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -14,6 +14,7 @@ import {
   pix,
   webhooks,
   type CallOptions,
+  type KeyedCallOptions,
   type ClientConstructEventOptions,
   type TokenStore,
   type CashIn,
@@ -138,6 +139,11 @@ export async function perCall(client: ConnectPSP, payout: CreateCashOutParams): 
     const out = await client.cashOut.create(payout, options);
     const replayed: boolean = out.response.replayed;
     void replayed;
+    // A re-send with a saved key: its errors are outcome unknown (only the keyed calls take it).
+    const resend: KeyedCallOptions = { idempotencyKey: idempotencyKeyFor("wd-44"), possiblyApplied: true };
+    await client.cashOut.create(payout, resend);
+    // @ts-expect-error a GET takes no possiblyApplied (nothing it does can be applied)
+    await client.cashOut.get(out.transactionId, { possiblyApplied: true });
     await client.cashOut.get(out.transactionId, { signal: AbortSignal.timeout(5_000) });
     await client.account.balance({ signal: controller.signal });
   } catch (error) {

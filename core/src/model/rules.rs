@@ -174,7 +174,7 @@ pub(crate) fn check_callback_url(field: &str, url: &str) -> Result<(), Error> {
     let Some(host) = host_of(authority) else {
         return fail("has no valid host");
     };
-    if scheme == "http" && !is_loopback(&host) {
+    if scheme == "http" && !crate::config::is_loopback_host(&host) {
         return fail("must use https (plain http is only allowed to 127.0.0.1, ::1 or localhost)");
     }
     Ok(())
@@ -205,10 +205,6 @@ fn host_of(authority: &str) -> Option<String> {
             && p.parse::<u16>().is_ok_and(|n| n > 0)
     });
     (host_ok && port_ok).then(|| host.to_ascii_lowercase())
-}
-
-fn is_loopback(host: &str) -> bool {
-    matches!(host, "localhost" | "127.0.0.1" | "::1")
 }
 
 /// An error from a nested validator (`pix::key::normalize` names `pixKey`), re-rooted under
