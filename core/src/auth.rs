@@ -203,13 +203,18 @@ impl TokenState {
             .is_some_and(|t| now_ms < t.expires_at_ms)
     }
 
-    /// True when the next operation would refresh or wait for a token: none, or past its
-    /// refresh point. A binding with a cross-process token store looks there first, and
-    /// [`TokenState::adopt`]s what it finds.
+    /// True when the next operation would fetch a token: none, or past its refresh point, and
+    /// no exchange already under way (a live lease). A binding with a cross-process token
+    /// store looks there first, and [`TokenState::adopt`]s what it finds; while another
+    /// operation's exchange runs, that exchange serves the waiters and a read would be wasted
+    /// (calls arriving after the first read found nothing would each read again).
     pub fn wants_token(&self, now_ms: u64) -> bool {
-        self.token
-            .as_ref()
-            .is_none_or(|t| now_ms >= t.refresh_at_ms)
+        let exchanging = self.lease.is_some_and(|l| l.until_ms > now_ms);
+        !exchanging
+            && self
+                .token
+                .as_ref()
+                .is_none_or(|t| now_ms >= t.refresh_at_ms)
     }
 
     /// Proactive refreshes that failed in a row (reset by a new token).
@@ -349,6 +354,23 @@ mod tests {
         let now = 3_550_000;
         assert_eq!(state.decide(2, now, 5_000), TokenDecision::Refresh);
         assert_eq!(state.decide(3, now, 5_000), TokenDecision::Use(g));
+    }
+
+    #[test]
+    fn no_store_read_is_wanted_while_an_exchange_runs() {
+        let mut state = TokenState::default();
+        assert!(state.wants_token(0));
+        assert_eq!(state.decide(1, 0, 5_000), TokenDecision::Refresh);
+        // The exchange of op 1 will serve everyone: a token-store read now would be wasted.
+        assert!(!state.wants_token(1_000));
+        // Had its lease run out (the holder vanished), the next call could look in the store.
+        assert!(state.wants_token(5_000));
+        state.complete(1, "tok".into(), 3600, &crypto(), 1_500);
+        assert!(!state.wants_token(2_000));
+        // Inside the refresh margin, before and during the proactive refresh.
+        assert!(state.wants_token(3_550_000));
+        assert_eq!(state.decide(2, 3_550_000, 5_000), TokenDecision::Refresh);
+        assert!(!state.wants_token(3_551_000));
     }
 
     #[test]
