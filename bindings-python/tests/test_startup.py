@@ -1,5 +1,6 @@
 """What `import connectpsp` loads: only what an API call needs. The PIX toolkit and json (with
-the re patterns it compiles) load on first use; every public name still imports."""
+the re patterns it compiles) load on first use, and `typing` (with `re`) never at run time
+(connectpsp/_model_base.py says why); every public name still imports."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ import sys
 
 import connectpsp
 
+# Only what the import itself loads: a site-packages .pth file may have loaded typing already.
 PROBE = """
 import sys
+before = set(sys.modules)
 import connectpsp
-print(sorted(m for m in ("connectpsp.pix", "connectpsp.testing", "connectpsp.token_store", "json", "asyncio")
-             if m in sys.modules))
+print(sorted(m for m in ("connectpsp.pix", "connectpsp.testing", "connectpsp.token_store", "json", "asyncio",
+                         "typing", "re") if m in sys.modules and m not in before))
 """
 
 
-def test_import_loads_no_toolkit_json_or_asyncio() -> None:
+def test_import_loads_no_toolkit_json_asyncio_or_typing() -> None:
     loaded = subprocess.run([sys.executable, "-c", PROBE], check=True, capture_output=True, text=True).stdout
     assert loaded.strip() == "[]"
 

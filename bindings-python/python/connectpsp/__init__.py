@@ -18,7 +18,11 @@ is ever logged or printed. Logs go to the standard ``logging`` logger ``"connect
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
+if TYPE_CHECKING:
+    from typing import Any
+
+    from . import pix
 
 from ._client import PRODUCTION, SIGNATURE_HEADER, STAGING, AsyncClient, Client, Webhook
 from ._errors import (
@@ -60,9 +64,6 @@ from .models import (
     RefundReason,
     WebhookEvent,
 )
-
-if TYPE_CHECKING:
-    from . import pix
 
 __all__ = [
     "__version__",

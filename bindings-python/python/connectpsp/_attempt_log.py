@@ -7,10 +7,10 @@ and no body or header is logged, so no secret and no document can appear.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Sequence, Tuple
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
 if TYPE_CHECKING:
     import logging
+    from typing import Optional, Sequence, Tuple
 
 # `logging` is imported on the first logged call, not at import: it is a quarter of the
 # package's import time and many processes never log at DEBUG/INFO.
@@ -18,7 +18,8 @@ DEBUG, INFO = 10, 20
 
 #: What the native side reports for each HTTP attempt:
 #: (method, path, status or None, elapsed ms, attempt number, idempotency key or None, failure kind or None)
-Attempt = Tuple[str, str, Optional[int], int, int, Optional[str], Optional[str]]
+if TYPE_CHECKING:
+    Attempt = Tuple[str, str, Optional[int], int, int, Optional[str], Optional[str]]
 
 #: The ``connectpsp`` logger, looked up on the first call (``getLogger`` takes a lock each time).
 _logger: Optional[logging.Logger] = None

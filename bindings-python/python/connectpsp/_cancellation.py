@@ -11,14 +11,15 @@ cancellation as its ``__cause__``.
 
 from __future__ import annotations
 
-from typing import Optional, Protocol
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
+if TYPE_CHECKING:
+    from typing import Optional, Protocol
 
+    class _Abandonable(Protocol):
+        @property
+        def idempotency_key(self) -> Optional[str]: ...
 
-class _Abandonable(Protocol):
-    @property
-    def idempotency_key(self) -> Optional[str]: ...
-
-    def abandon(self) -> bool: ...
+        def abandon(self) -> bool: ...
 
 
 #: The calls that carry an idempotency key, by their name in the Python API.

@@ -11,11 +11,13 @@ import os
 import time
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Sequence, TypeVar, Union, cast
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
+if TYPE_CHECKING:
+    from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import _events, _native
 from ._cancellation import abandoned
-from ._events import AsyncEventHooks, EventHooks
 from ._errors import ConnectPSPError, TimeoutError, ValidationError
 from . import _resubmit
 from ._attempt_log import log_attempts
@@ -35,6 +37,7 @@ from .models import (
 
 if TYPE_CHECKING:
     from . import _token_sync
+    from ._events import AsyncEventHooks, EventHooks
     from .token_store import AnyTokenStore, TokenStore
 
 __all__ = ["Client", "AsyncClient", "STAGING", "PRODUCTION", "SIGNATURE_HEADER", "Webhook"]
@@ -48,15 +51,16 @@ DEFAULT_MAX_RETRIES: int = _native.DEFAULT_MAX_RETRIES
 #: How long ``wait`` polls by default (seconds).
 DEFAULT_WAIT_TIMEOUT: float = _native.DEFAULT_SETTLE_TIMEOUT_MS / 1000
 
-#: Amounts: ``Decimal("150.50")``, ``"150.50"`` or whole reais as ``int``. A ``float`` is refused.
-AmountLike = Union[Decimal, int, str]
-PayerLike = Union[Payer, Mapping[str, Any]]
-PayeeLike = Union[Payee, Mapping[str, Any]]
-OpenFinanceLike = Union[OpenFinance, Mapping[str, Any]]
-ReasonLike = Union[RefundReason, str]
-Params = dict[str, Any]
-#: ``ca_bundle=``: a path to a PEM file, as ``str`` or ``pathlib.Path`` (any ``os.PathLike``).
-PathLike = Union[str, os.PathLike[str]]
+if TYPE_CHECKING:
+    #: Amounts: ``Decimal("150.50")``, ``"150.50"`` or whole reais as ``int``. A ``float`` is refused.
+    AmountLike = Union[Decimal, int, str]
+    PayerLike = Union[Payer, Mapping[str, Any]]
+    PayeeLike = Union[Payee, Mapping[str, Any]]
+    OpenFinanceLike = Union[OpenFinance, Mapping[str, Any]]
+    ReasonLike = Union[RefundReason, str]
+    Params = dict[str, Any]
+    #: ``ca_bundle=``: a path to a PEM file, as ``str`` or ``pathlib.Path`` (any ``os.PathLike``).
+    PathLike = Union[str, os.PathLike[str]]
 
 
 def _config_json(
@@ -272,8 +276,9 @@ def _flag(possibly_applied: bool) -> Optional[bool]:
 
 # --- sync ------------------------------------------------------------------------------------
 
-#: Per-call overrides as the native call takes them: (timeout ms, deadline ms, max retries).
-CallOptions = tuple[Optional[int], Optional[int], Optional[int]]
+if TYPE_CHECKING:
+    #: Per-call overrides as the native call takes them: (timeout ms, deadline ms, max retries).
+    CallOptions = tuple[Optional[int], Optional[int], Optional[int]]
 _DEFAULTS: CallOptions = (None, None, None)
 
 
@@ -318,7 +323,8 @@ def _wait_timeout(kind: str, transaction_id: str, timeout: float, polls: int, la
     return error
 
 
-_R = TypeVar("_R", CashIn, CashOut)
+if TYPE_CHECKING:
+    _R = TypeVar("_R", CashIn, CashOut)
 
 
 def _wait(kind: str, get: Callable[[str], _R], transaction_id: str, timeout: float) -> _R:
@@ -355,9 +361,10 @@ async def _wait_async(
         await asyncio.sleep(min(_native.settle_delay_ms(polls - 1) / 1000, remaining))
 
 
-#: A call of the native client: the result object the core's reply type names (``CashIn``, ...).
-SyncCall = Callable[..., Any]
-AsyncCall = Callable[..., Awaitable[Any]]
+if TYPE_CHECKING:
+    #: A call of the native client: the result object the core's reply type names (``CashIn``, ...).
+    SyncCall = Callable[..., Any]
+    AsyncCall = Callable[..., Awaitable[Any]]
 
 
 class CashInResource:
@@ -388,7 +395,8 @@ class CashInResource:
         params = _cash_in_create(
             amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key, possibly_applied
         )
-        return cast(CashIn, self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
+        result: CashIn = self._call("cashIn.create", params, _options(timeout, deadline, max_retries))
+        return result
 
     def get(
         self,
@@ -399,7 +407,8 @@ class CashInResource:
         max_retries: Optional[int] = None,
     ) -> CashIn:
         """Read a charge by transaction id, internal code or end-to-end id."""
-        return cast(CashIn, self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+        result: CashIn = self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries))
+        return result
 
     def refund(
         self,
@@ -417,7 +426,8 @@ class CashInResource:
         ``possibly_applied=True`` (with the saved ``idempotency_key``): this re-sends a refund
         whose outcome was unknown, as ``cash_out.create`` explains."""
         params = _refund(transaction_id, reason, description, idempotency_key, possibly_applied)
-        return cast(Refund, self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
+        result: Refund = self._call("cashIn.refund", params, _options(timeout, deadline, max_retries))
+        return result
 
     def wait(self, transaction_id: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> CashIn:
         """Poll ``get`` until the charge leaves ``AWAITING_PAYMENT`` and return it: the fallback for a lost
@@ -463,7 +473,8 @@ class CashOutResource:
         params = _cash_out_create(
             amount, external_reference, payee, description, webhook_url, idempotency_key, possibly_applied
         )
-        return cast(CashOut, self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
+        result: CashOut = self._call("cashOut.create", params, _options(timeout, deadline, max_retries))
+        return result
 
     def get(
         self,
@@ -473,7 +484,8 @@ class CashOutResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> CashOut:
-        return cast(CashOut, self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+        result: CashOut = self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries))
+        return result
 
     def wait(self, transaction_id: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> CashOut:
         """Poll ``get`` until the payout leaves ``PROCESSING`` and return it: the fallback for a lost
@@ -496,7 +508,8 @@ class AccountResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> Balance:
-        return cast(Balance, self._call("account.balance", {}, _options(timeout, deadline, max_retries)))
+        result: Balance = self._call("account.balance", {}, _options(timeout, deadline, max_retries))
+        return result
 
     def rebalance(
         self,
@@ -507,9 +520,10 @@ class AccountResource:
         max_retries: Optional[int] = None,
     ) -> RebalanceResult:
         """Set the transactional balance to ``target_amount`` (a target, not a delta)."""
-        return cast(RebalanceResult, self._call(
+        result: RebalanceResult = self._call(
             "account.rebalance", {"target_amount": target_amount}, _options(timeout, deadline, max_retries)
-        ))
+        )
+        return result
 
 
 class _ClientBase:
@@ -700,7 +714,8 @@ class AsyncCashInResource:
         params = _cash_in_create(
             amount, external_reference, payer, webhook_url, expiration_in_minutes, open_finance, idempotency_key, possibly_applied
         )
-        return cast(CashIn, await self._call("cashIn.create", params, _options(timeout, deadline, max_retries)))
+        result: CashIn = await self._call("cashIn.create", params, _options(timeout, deadline, max_retries))
+        return result
 
     async def get(
         self,
@@ -710,7 +725,8 @@ class AsyncCashInResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> CashIn:
-        return cast(CashIn, await self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+        result: CashIn = await self._call("cashIn.get", {"id": transaction_id}, _options(timeout, deadline, max_retries))
+        return result
 
     async def refund(
         self,
@@ -725,7 +741,8 @@ class AsyncCashInResource:
         max_retries: Optional[int] = None,
     ) -> Refund:
         params = _refund(transaction_id, reason, description, idempotency_key, possibly_applied)
-        return cast(Refund, await self._call("cashIn.refund", params, _options(timeout, deadline, max_retries)))
+        result: Refund = await self._call("cashIn.refund", params, _options(timeout, deadline, max_retries))
+        return result
 
     async def wait(self, transaction_id: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> CashIn:
         """The awaitable ``client.cash_in.wait``."""
@@ -755,7 +772,8 @@ class AsyncCashOutResource:
         params = _cash_out_create(
             amount, external_reference, payee, description, webhook_url, idempotency_key, possibly_applied
         )
-        return cast(CashOut, await self._call("cashOut.create", params, _options(timeout, deadline, max_retries)))
+        result: CashOut = await self._call("cashOut.create", params, _options(timeout, deadline, max_retries))
+        return result
 
     async def get(
         self,
@@ -765,7 +783,8 @@ class AsyncCashOutResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> CashOut:
-        return cast(CashOut, await self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries)))
+        result: CashOut = await self._call("cashOut.get", {"id": transaction_id}, _options(timeout, deadline, max_retries))
+        return result
 
     async def wait(self, transaction_id: str, *, timeout: float = DEFAULT_WAIT_TIMEOUT) -> CashOut:
         """The awaitable ``client.cash_out.wait``."""
@@ -785,7 +804,8 @@ class AsyncAccountResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> Balance:
-        return cast(Balance, await self._call("account.balance", {}, _options(timeout, deadline, max_retries)))
+        result: Balance = await self._call("account.balance", {}, _options(timeout, deadline, max_retries))
+        return result
 
     async def rebalance(
         self,
@@ -795,9 +815,10 @@ class AsyncAccountResource:
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> RebalanceResult:
-        return cast(RebalanceResult, await self._call(
+        result: RebalanceResult = await self._call(
             "account.rebalance", {"target_amount": target_amount}, _options(timeout, deadline, max_retries)
-        ))
+        )
+        return result
 
 
 class AsyncClient(_ClientBase):

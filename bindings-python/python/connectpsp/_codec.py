@@ -13,8 +13,12 @@ JSON: the native module builds them, and the toolkit's answers, from the core's 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Optional
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
 
 from ._errors import ValidationError
 from ._model_base import Model
@@ -81,7 +85,8 @@ def _fast_default(value: Any) -> Any:
     raise _Named
 
 
-Encode = Callable[[Any], str]
+if TYPE_CHECKING:
+    Encode = Callable[[Any], str]
 #: The fast and the checked encoder, one of each for every call (``json.dumps`` with options
 #: builds a new one each time), made by the first call: ``json`` and the ``re`` patterns it
 #: compiles are a large part of what importing the package would otherwise cost, and a program

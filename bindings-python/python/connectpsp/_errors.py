@@ -11,7 +11,10 @@ problem bodies only.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Optional
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = [
     "ConnectPSPError",

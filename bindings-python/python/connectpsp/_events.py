@@ -14,7 +14,11 @@ neither fail nor repeat a payment.
 from __future__ import annotations
 
 import contextvars
-from typing import Any, Awaitable, Callable, Mapping, Optional, Sequence, Union
+from collections.abc import Mapping
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
+if TYPE_CHECKING:
+    from typing import Any, Awaitable, Callable, Optional, Sequence, Union
 
 __all__ = ["RequestEvent", "ResponseEvent", "EventHooks", "AsyncEventHooks"]
 
@@ -97,13 +101,17 @@ class ResponseEvent(RequestEvent):
         )
 
 
-Event = Union[RequestEvent, ResponseEvent]
-Hook = Callable[[Any], Any]
-#: ``{"request": [fn, ...], "response": [fn, ...]}``; either key may be left out.
-EventHooks = Mapping[str, Sequence[Callable[[Any], object]]]
-AsyncEventHooks = Mapping[str, Sequence[Callable[[Any], Union[object, Awaitable[object]]]]]
+if TYPE_CHECKING:
+    Event = Union[RequestEvent, ResponseEvent]
+    Hook = Callable[[Any], Any]
+    #: ``{"request": [fn, ...], "response": [fn, ...]}``; either key may be left out.
+    EventHooks = Mapping[str, Sequence[Callable[[Any], object]]]
+    AsyncEventHooks = Mapping[str, Sequence[Callable[[Any], Union[object, Awaitable[object]]]]]
 
-_NATIVE_EVENT = tuple[tuple[str, int, str, str, int, Optional[str]], tuple[Optional[int], Optional[str], float, Optional[str], bool, bool]]
+    _NATIVE_EVENT = tuple[
+        tuple[str, int, str, str, int, Optional[str]],
+        tuple[Optional[int], Optional[str], float, Optional[str], bool, bool],
+    ]
 
 
 def normalise(event_hooks: Optional[Mapping[str, Sequence[Hook]]]) -> Optional[dict[str, tuple[Hook, ...]]]:

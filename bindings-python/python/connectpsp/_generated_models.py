@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar, Mapping, Optional, TypeVar, Union
 
 from . import _native
-from ._model_base import Converter, Model, _show, as_bool, as_str, model, to_decimal, tuple_of
+from ._model_base import Model, _show, as_bool, as_str, model, to_decimal, tuple_of
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Mapping, Optional, TypeVar, Union
+
+    from ._model_base import Converter
 
 __all__ = [
     "BankData",
@@ -81,7 +86,8 @@ class _Schema(Model):
         return _show(self, name, value)
 
 
-R = TypeVar("R", bound="_Resource")
+if TYPE_CHECKING:
+    R = TypeVar("R", bound="_Resource")
 
 
 class _Resource(_Schema):

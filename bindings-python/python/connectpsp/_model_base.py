@@ -2,20 +2,31 @@
 
 Plain classes rather than dataclasses: ``dataclasses`` costs about 7 ms at import and the
 package must import in well under 20 ms.
+
+For the same reason no module that ``import connectpsp`` loads imports ``typing`` (a quarter of
+the package's import instructions, with the ``re`` it pulls in): annotations are strings
+(PEP 563) and the names they use, type aliases included, exist for the type checker only, under
+``TYPE_CHECKING = False`` / ``if TYPE_CHECKING:``, which mypy and pyright read as
+``typing.TYPE_CHECKING``. Runtime checks use ``collections.abc``. ``tests/test_startup.py``
+holds it.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Callable, ClassVar, Mapping, Optional, TypeVar
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
+if TYPE_CHECKING:
+    from typing import Any, Callable, ClassVar, Mapping, Optional, TypeVar
 
 from . import _native
 
 __all__ = ["Model", "Converter", "to_decimal", "mask_document", "mask_pix_key"]
 
-Converter = Callable[[Any], Any]
-M = TypeVar("M", bound="Model")
+if TYPE_CHECKING:
+    Converter = Callable[[Any], Any]
+    M = TypeVar("M", bound="Model")
 
 _LONG = 60
 # Personal data shown masked in every repr (docs/architecture.md §5); documents likewise.

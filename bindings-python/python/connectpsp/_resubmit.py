@@ -13,13 +13,18 @@ documents and PIX keys, which must never show up in ``vars(error)``, a pickled e
 from __future__ import annotations
 
 import weakref
-from typing import Any, Awaitable, Callable, Union
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
+if TYPE_CHECKING:
+    from typing import Any, Awaitable, Callable, Union
 
 from . import _native
 from ._errors import ConnectPSPError, ValidationError
-from .models import CashIn, CashOut, Refund
 
-Result = Union[CashIn, CashOut, Refund]
+if TYPE_CHECKING:
+    from .models import CashIn, CashOut, Refund
+
+    Result = Union[CashIn, CashOut, Refund]
 
 #: The calls that carry an idempotency key (the keyed rows of the core's call table); the
 #: native call builds the result object its reply type names.

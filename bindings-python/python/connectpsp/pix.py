@@ -6,12 +6,15 @@ All rules are the core's (the same code validates requests before they are sent)
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Union
 
 from . import _native
-from ._model_base import Converter, Model, as_bool, as_str, model, to_decimal, tuple_of
+from ._model_base import Model, as_bool, as_str, model, to_decimal, tuple_of
 from ._codec import encode_params
 from .models import PixKeyType
+
+if TYPE_CHECKING:
+    from ._model_base import Converter
 
 __all__ = [
     "BrCode",

@@ -351,10 +351,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar, Mapping, Optional, TypeVar, Union
 
 from . import _native
-from ._model_base import Converter, Model, _show, as_bool, as_str, model, to_decimal, tuple_of
+from ._model_base import Model, _show, as_bool, as_str, model, to_decimal, tuple_of
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: see _model_base
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Mapping, Optional, TypeVar, Union
+
+    from ._model_base import Converter
 
 "#,
     );

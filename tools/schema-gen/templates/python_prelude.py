@@ -38,7 +38,8 @@ class _Schema(Model):
         return _show(self, name, value)
 
 
-R = TypeVar("R", bound="_Resource")
+if TYPE_CHECKING:
+    R = TypeVar("R", bound="_Resource")
 
 
 class _Resource(_Schema):
