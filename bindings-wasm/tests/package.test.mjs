@@ -32,6 +32,14 @@ test("require and import expose the same API, from one module instance", () => {
     assert.equal(new cjs[name]("m").name, name);
   }
   assert.equal(cjs.ConnectPSP.name, "ConnectPSP");
+  // The interop marker of tsc's CommonJS output (a default import through TypeScript or a
+  // bundler reads it), non-enumerable as it was.
+  assert.deepEqual(Object.getOwnPropertyDescriptor(cjs, "__esModule"), {
+    value: true,
+    writable: false,
+    enumerable: false,
+    configurable: false,
+  });
 });
 
 test("require() loads three files of the package: node.cjs, the bundled layer, the wasm glue", () => {
