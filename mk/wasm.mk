@@ -1,5 +1,6 @@
 # The npm package `connectpsp` (bindings-wasm/): the core compiled to WebAssembly, the
-# TypeScript layer compiled twice (ESM + CommonJS), assembled into bindings-wasm/pkg/.
+# TypeScript layer compiled by tsc and bundled by esbuild (one ES module per browser/edge entry,
+# one CommonJS file for Node), assembled into bindings-wasm/pkg/.
 #
 #   make wasm-pkg     build bindings-wasm/pkg/ (the package folder, ready for npm pack)
 #   make package-js   dist/connectpsp-<version>.tgz
@@ -35,9 +36,10 @@ wasm-pkg:
 	    -o "$(WASM_STAGE)/opt.wasm"; \
 	  cp "$(WASM_RAW)" "$(WASM_STAGE)/raw.wasm"; \
 	fi
-	@rm -rf "$(WASM_PKG)/esm" "$(WASM_PKG)/cjs" "$(WASM_PKG)/types" "$(WASM_PKG)/wasm"
-	@cd "$(WASM_DIR)" && "$(TSC)" -p tsconfig.json --declaration --declarationDir pkg/types && \
-	  "$(TSC)" -p tsconfig.json --module commonjs --outDir pkg/cjs
+	@rm -rf "$(WASM_PKG)/esm" "$(WASM_PKG)/cjs" "$(WASM_PKG)/types" "$(WASM_PKG)/wasm" "$(WASM_STAGE)/esm"
+	@# One tsc run (ES modules + declarations) into the stage; esbuild bundles that output into the
+	@# entries and cjs/index.js (tools/assemble.mjs), so the package ships no per-module files.
+	@cd "$(WASM_DIR)" && "$(TSC)" -p tsconfig.json --outDir pkg/.stage/esm --declaration --declarationDir pkg/types
 	@node "$(WASM_DIR)/tools/assemble.mjs" "$(WASM_PKG)"
 
 package-js: wasm-pkg

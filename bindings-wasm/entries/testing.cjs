@@ -8,7 +8,7 @@ const { spawn } = require("node:child_process");
 const { randomUUID } = require("node:crypto");
 const { existsSync } = require("node:fs");
 const { createInterface } = require("node:readline");
-const { webhookEvent, webhookSignature } = require("./cjs/testing.js");
+const { webhookEvent, webhookSignature } = require("./cjs/index.js");
 
 async function startSandbox(options = {}) {
   const bin = options.bin ?? process.env.CONNECTPSP_SANDBOX_BIN;

@@ -17,7 +17,7 @@ test("require and import expose the same API, from one module instance", () => {
   assert.deepEqual(Object.keys(esm).sort(), Object.keys(cjs).sort());
   for (const name of Object.keys(cjs)) assert.equal(esm[name], cjs[name], name);
   // The error classes are the core's list (facts::ERROR_CLASSES), exported under those names.
-  const { facts } = createRequire(import.meta.url)(join(PKG, "cjs", "runtime.js"));
+  const { facts } = createRequire(import.meta.url)(join(PKG, "cjs", "index.js"));
   const errorClasses = facts().ERROR_CLASSES;
   assert.ok(errorClasses.length > 10 && errorClasses.includes("ConnectPSPError"));
   for (const name of [...errorClasses, "ConnectPSP", "pix", "webhooks", "idempotencyKeyFor", "InMemoryTokenStore"]) {
@@ -28,7 +28,32 @@ test("require and import expose the same API, from one module instance", () => {
   for (const name of Object.keys(cjs).filter((n) => n.endsWith("Error"))) {
     assert.ok(new cjs[name]("m") instanceof Error, name);
     assert.ok(new cjs[name]("m") instanceof cjs.ConnectPSPError, name);
+    // `name` comes from the class (new.target.name): a bundler renaming a class would change it.
+    assert.equal(new cjs[name]("m").name, name);
   }
+  assert.equal(cjs.ConnectPSP.name, "ConnectPSP");
+  // The interop marker of tsc's CommonJS output (a default import through TypeScript or a
+  // bundler reads it), non-enumerable as it was.
+  assert.deepEqual(Object.getOwnPropertyDescriptor(cjs, "__esModule"), {
+    value: true,
+    writable: false,
+    enumerable: false,
+    configurable: false,
+  });
+});
+
+test("require() loads three files of the package: node.cjs, the bundled layer, the wasm glue", () => {
+  // Each module costs Node a resolution, a read and a compile (issue 12: load time), so the
+  // TypeScript layer ships bundled (tools/assemble.mjs); undici is loaded by a client's first
+  // call, WebCrypto by the first random bytes (the test below).
+  const probe = `
+    const m = require(${JSON.stringify(join(PKG, "node.cjs"))});
+    m.idempotencyKeyFor("order-1");
+    console.log(JSON.stringify(Object.keys(require.cache)));`;
+  const loaded = JSON.parse(execFileSync(process.execPath, ["-e", probe], { encoding: "utf8" }));
+  const ours = loaded.filter((f) => f.startsWith(PKG)).map((f) => f.slice(PKG.length + 1)).sort();
+  assert.deepEqual(ours, ["cjs/index.js", "node.cjs", "wasm/connectpsp_wasm.cjs"]);
+  assert.deepEqual(loaded.filter((f) => !f.startsWith(PKG)), []);
 });
 
 test("loading the package reads no WebCrypto: the first random bytes (a client's call) do", () => {
@@ -68,11 +93,19 @@ test("the manifest: version in sync, no install scripts, every runtime mapped", 
 });
 
 test("the browser/edge entry points import no Node built-in", () => {
-  for (const file of ["web.mjs", "edge.mjs", "wasm/connectpsp_wasm.js", ...["client", "driver", "errors", "http", "http-fetch", "index", "pix", "runtime", "webhooks"].map((m) => `esm/${m}.js`)]) {
+  for (const file of ["web.mjs", "edge.mjs", "wasm/connectpsp_wasm.js"]) {
     const text = readFileSync(join(PKG, file), "utf8");
     assert.doesNotMatch(text, /from\s+["'](node:|fs|path|crypto|util|http)/, file);
     assert.doesNotMatch(text, /require\(/, file);
     assert.doesNotMatch(text, /["']undici["']/, file);
+  }
+  // Bundled: each entry is one module whose only imports are the wasm-bindgen glue and the
+  // .wasm (a browser or Deno fetches no per-module file of the layer).
+  for (const file of ["web.mjs", "edge.mjs"]) {
+    const text = readFileSync(join(PKG, file), "utf8");
+    const imports = [...text.matchAll(/^import\b[^"']*["']([^"']+)["']/gm)].map((m) => m[1]);
+    assert.ok(imports.length > 0 && imports.every((p) => p.startsWith("./wasm/")), `${file}: ${imports}`);
+    assert.doesNotMatch(text, /\bimport\s*\(/, file);
   }
 });
 

@@ -4,15 +4,15 @@
 // the replay flag and the per-attempt log line.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { pathToFileURL } from "node:url";
 
 import { esm, PKG, startSandbox } from "./helpers.mjs";
 
 const { ConnectPSP, ConnectPSPError, AbortError, ConnectionError, TimeoutError, ValidationError } = esm;
-// The classifier itself, from the built layer (internal module, not part of the API).
-const { connectPhaseCode } = await import(pathToFileURL(join(PKG, "esm", "http.js")).href);
+// The classifier itself, from the bundled layer (internal, not part of the API).
+const { connectPhaseCode } = createRequire(import.meta.url)(join(PKG, "cjs", "index.js"));
 
 let sandbox;
 

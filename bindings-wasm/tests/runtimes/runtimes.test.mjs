@@ -5,7 +5,7 @@
 // (mk/runtimes.mk).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
@@ -177,12 +177,9 @@ async function runWorkerd(input) {
   const modules = [
     `(name = "worker.mjs", esModule = embed "worker.mjs")`,
     `(name = "flow.mjs", esModule = embed "flow.mjs")`,
-    // The package under its name: its relative imports resolve from here (esm/…, wasm/…).
+    // The package under its name: its relative imports resolve from here (wasm/…); the layer
+    // is bundled into the entry.
     `(name = "connectpsp", esModule = embed "node_modules/connectpsp/${selectExport(WRANGLER).replace(/^\.\//, "")}")`,
-    // Every compiled module of the layer, under its path in the package.
-    ...readdirSync(join(PKG, "esm"), { recursive: true })
-      .filter((f) => f.endsWith(".js"))
-      .map((f) => `(name = "esm/${f}", esModule = embed "node_modules/connectpsp/esm/${f}")`),
     `(name = "wasm/connectpsp_wasm.js", esModule = embed "node_modules/connectpsp/wasm/connectpsp_wasm.js")`,
     // What wrangler does with `import m from "x.wasm"`: a module whose default export is the
     // compiled WebAssembly.Module (workerd refuses to compile wasm from bytes at run time).
