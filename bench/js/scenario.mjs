@@ -219,9 +219,9 @@ function runCore(opts) {
   // Random bytes as the SDK draws them: a 4 KiB pool, 32 bytes per call.
   const pool = new Uint8Array(4096);
   let poolAt = pool.length;
-  // The SDK's own step decoder (the built layer's driver): the text crossing is measured with
-  // the JS work that reads it.
-  const { parseStep } = require(join(pkgDir, "cjs", "driver.js"));
+  // The SDK's own step decoder (from the bundled layer, entries/layer.mjs): the text crossing is
+  // measured with the JS work that reads it.
+  const { parseStep } = require(join(pkgDir, "cjs", "index.js"));
   const one = (index, body) => {
     if (poolAt + 32 > pool.length) {
       webcrypto.getRandomValues(pool);
