@@ -286,11 +286,13 @@ impl WasmOperation {
     /// The answer to the last `send`, then the next step: one crossing. `headers`:
     /// `name\nvalue\nname\nvalue…` (one string instead of one per header).
     /// `keep_report`: keep this attempt's report for `answeredAttempt` (events or log lines).
+    /// `body` is taken as a `Vec` (the copy the glue makes into the module's memory becomes
+    /// the response's own) instead of a slice copied a second time.
     pub fn respond(
         &mut self,
         status: u16,
         headers: &str,
-        body: &[u8],
+        body: Vec<u8>,
         now_ms: f64,
         keep_report: bool,
     ) -> String {
@@ -327,7 +329,7 @@ impl WasmOperation {
 
     /// The answer to the last `send`: headers as one string, `name\nvalue\nname\nvalue…`
     /// (one crossing instead of one per string; HTTP header names and values hold no newline).
-    fn handle_response(&mut self, status: u16, headers: &str, body: &[u8], now_ms: f64) {
+    fn handle_response(&mut self, status: u16, headers: &str, body: Vec<u8>, now_ms: f64) {
         let mut pairs = Vec::with_capacity(8);
         let mut iter = headers.split('\n');
         while let (Some(name), Some(value)) = (iter.next(), iter.next()) {
