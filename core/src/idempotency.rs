@@ -21,13 +21,16 @@ pub struct IdempotencyKey(String);
 impl IdempotencyKey {
     /// A UUID v4 built from 16 bytes of the host's CSPRNG.
     pub fn random(bytes: [u8; 16]) -> IdempotencyKey {
-        IdempotencyKey(Builder::from_random_bytes(bytes).into_uuid().to_string())
+        IdempotencyKey(hyphenated(Builder::from_random_bytes(bytes).into_uuid()))
     }
 
     /// UUID v5 of `reference` under [`REFERENCE_NAMESPACE`]: the same business reference
     /// always gives the same key.
     pub fn for_reference(reference: &str) -> IdempotencyKey {
-        IdempotencyKey(Uuid::new_v5(&REFERENCE_NAMESPACE, reference.as_bytes()).to_string())
+        IdempotencyKey(hyphenated(Uuid::new_v5(
+            &REFERENCE_NAMESPACE,
+            reference.as_bytes(),
+        )))
     }
 
     /// A caller-supplied key: 1–255 visible ASCII characters (no spaces, no control chars).
@@ -50,6 +53,14 @@ impl IdempotencyKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The lowercase hyphenated form (what `to_string` writes), encoded straight into a buffer:
+/// one key per call, and `to_string` went through the formatting machinery (`core::fmt`),
+/// which the wasm profile showed on every payout.
+fn hyphenated(uuid: Uuid) -> String {
+    let mut buffer = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    uuid.hyphenated().encode_lower(&mut buffer).to_owned()
 }
 
 impl fmt::Display for IdempotencyKey {

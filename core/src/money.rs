@@ -214,7 +214,8 @@ fn parse_amount(text: &str) -> Result<Amount, String> {
 /// Reads `text` as a JSON number (`-`? int (`.` digits)? (`e` sign? digits)?) and returns its
 /// value in centavos, or why it is not a whole number of centavos that fits an `i64`.
 fn parse_number(text: &str, sign: Sign) -> Result<i64, String> {
-    let shown = echo(text);
+    // Written only into an error message: every amount of every payout is read here.
+    let shown = Echo(text);
     if text.is_empty() {
         return Err("must not be empty; write the amount in reais, e.g. 150.50".to_owned());
     }
@@ -341,8 +342,13 @@ fn rest_is_zero(body: &str) -> bool {
 /// What an error message says of the offending text: its length, never the text. The same
 /// parser reads answers and webhooks, where a wrong-typed member may hold a name, a CPF or a
 /// PIX key; the caller of a request knows what it passed.
-fn echo(text: &str) -> String {
-    format!("a text of {} characters", text.chars().count())
+/// Written lazily (a `Display`), so that nothing is formatted when the amount is valid.
+struct Echo<'a>(&'a str);
+
+impl std::fmt::Display for Echo<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a text of {} characters", self.0.chars().count())
+    }
 }
 
 thread_local! {
@@ -367,14 +373,47 @@ pub fn with_amounts_as_strings<T>(f: impl FnOnce() -> T) -> T {
 
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_decimal(self.to_string(), serializer)
+        let text = match u64::try_from(self.0) {
+            Ok(magnitude) => decimal_text(false, magnitude),
+            // Not an amount the parser makes; Display says what it is.
+            Err(_) => self.to_string(),
+        };
+        serialize_decimal(text, serializer)
     }
 }
 
 impl Serialize for SignedAmount {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_decimal(self.to_string(), serializer)
+        serialize_decimal(decimal_text(self.0 < 0, self.0.unsigned_abs()), serializer)
     }
+}
+
+/// What `Display` writes (`-`? reais `.` two digits), without the formatting machinery: every
+/// request and every reply writes its amounts, and `core::fmt` showed in the wasm profile.
+fn decimal_text(negative: bool, magnitude: u64) -> String {
+    // u64::MAX has 20 digits: 18 reais digits, '.', 2 centavos digits, a sign.
+    let mut buffer = [0u8; 24];
+    let mut at = buffer.len();
+    let mut put = |byte: u8| {
+        at -= 1;
+        buffer[at] = byte;
+    };
+    let centavos = (magnitude % 100) as u8;
+    put(b'0' + centavos % 10);
+    put(b'0' + centavos / 10);
+    put(b'.');
+    let mut reais = magnitude / 100;
+    loop {
+        put(b'0' + (reais % 10) as u8);
+        reais /= 10;
+        if reais == 0 {
+            break;
+        }
+    }
+    if negative {
+        put(b'-');
+    }
+    buffer[at..].iter().map(|&b| char::from(b)).collect()
 }
 
 fn serialize_decimal<S: Serializer>(text: String, serializer: S) -> Result<S::Ok, S::Error> {
@@ -440,6 +479,35 @@ pub(crate) fn json_kind(value: &serde_json::Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serialised_amounts_are_what_display_writes() {
+        let samples = [
+            0,
+            1,
+            5,
+            9,
+            10,
+            99,
+            100,
+            101,
+            15050,
+            100_000,
+            123_456_789,
+            i64::MAX,
+        ];
+        for centavos in samples {
+            let amount = Amount(centavos);
+            let text = with_amounts_as_strings(|| serde_json::to_string(&amount).unwrap());
+            assert_eq!(text, format!("\"{amount}\""), "{centavos}");
+            assert_eq!(serde_json::to_string(&amount).unwrap(), amount.to_string());
+            for signed in [centavos, -centavos, i64::MIN] {
+                let signed = SignedAmount(signed);
+                let text = with_amounts_as_strings(|| serde_json::to_string(&signed).unwrap());
+                assert_eq!(text, format!("\"{signed}\""), "{signed}");
+            }
+        }
+    }
 
     #[test]
     fn parses_the_documented_forms_exactly() {

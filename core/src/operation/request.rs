@@ -112,12 +112,20 @@ pub(super) fn api_request(
     }
     HttpRequest {
         method: spec.method,
-        url: format!("{}{path}", config.base_url()),
+        url: join_url(config.base_url(), &path),
         headers,
         body: body.map(<[u8]>::to_vec).unwrap_or_default(),
         timeout_ms,
         purpose: Purpose::Api,
     }
+}
+
+/// `base` and `path` in one allocation, without `format!` (once per attempt).
+fn join_url(base: &str, path: &str) -> String {
+    let mut url = String::with_capacity(base.len() + path.len());
+    url.push_str(base);
+    url.push_str(path);
+    url
 }
 
 pub(super) fn token_request(config: &Config, user_agent: &str, timeout_ms: u64) -> HttpRequest {
