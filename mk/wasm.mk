@@ -7,7 +7,7 @@
 #   make test-js      node --test against the sandbox, tsc --strict on the types test and the
 #                     JS examples, and the headless-Chromium test
 #
-# Release profile on purpose: the size of the .wasm is part of the product (release-wasm: opt z,
+# Release profile on purpose: the size of the .wasm is part of the product (release-wasm: opt-level 3,
 # fat LTO, panic abort). wasm-bindgen and wasm-opt only rerun when the module changed.
 
 WASM_DIR := bindings-wasm

@@ -24,7 +24,7 @@ function variant(dir) {
   const require = createRequire(join(dir, "x.js"));
   const pkgDir = dirname(require.resolve("connectpsp/package.json"));
   const core = require(join(pkgDir, "wasm", "connectpsp_wasm.cjs"));
-  const { parseStep } = require(join(pkgDir, "cjs", "driver.js"));
+  const { parseStep } = require(join(pkgDir, "cjs", "index.js"));
   const session = new core.WasmSession(JSON.stringify({ clientId: "bench-client", clientSecret: "bench-secret", applicationToken: "bench-app-token", cryptoToken: "bench-crypto-token", baseUrl: "http://127.0.0.1:9", binding: "js", bindingVersion: "0.0.0" }));
   const pool = new Uint8Array(4096); let poolAt = pool.length; const now = Date.now();
   return (index) => {

@@ -28,6 +28,16 @@ const pixPayee = {
 };
 const payout = (prefix) => ({ amount: "1.00", externalReference: ref(prefix), payee: pixPayee });
 
+// The sandbox journals a request when it has answered it, even when the client has given up: a
+// test that leaves a slow answer behind waits for it, or it lands in a later test's "nothing
+// was sent" window.
+async function journaled(since, count) {
+  const until = performance.now() + 5000;
+  while ((await sandbox.requests(since)).length < count && performance.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function warmClient(overrides = {}) {
   const client = new ConnectPSP(sandbox.options({ logger: null, ...overrides }));
   await client.account.balance();
@@ -47,17 +57,25 @@ describe("per-call options", () => {
   test("timeoutMs overrides the client's attempt budget", async () => {
     const client = await warmClient({ timeoutMs: 30_000, maxRetries: 0 });
     await sandbox.fault({ method: "GET", path: "/account/balance", kind: "latency", latencyMs: 1500, count: 1 });
+    const since = await sandbox.lastSeq();
     const started = performance.now();
     await assert.rejects(() => client.account.balance({ timeoutMs: 200 }), TimeoutError);
     assert.ok(performance.now() - started < 1200, `took ${performance.now() - started} ms`);
+    await journaled(since, 1);
   });
 
   test("deadlineMs bounds the whole call across retries", async () => {
     const client = await warmClient({ timeoutMs: 30_000, maxRetries: 3 });
     await sandbox.fault({ method: "GET", path: "/account/balance", kind: "latency", latencyMs: 1500, count: 4 });
+    const since = await sandbox.lastSeq();
     const started = performance.now();
-    await assert.rejects(() => client.account.balance({ deadlineMs: 400 }), TimeoutError);
+    let attempts = 0;
+    await assert.rejects(
+      () => client.account.balance({ deadlineMs: 400 }),
+      (e) => e instanceof TimeoutError && (attempts = e.attempts) >= 1,
+    );
     assert.ok(performance.now() - started < 1200, `took ${performance.now() - started} ms`);
+    await journaled(since, attempts);
   });
 
   test("a bad override is a ValidationError naming it, before anything is sent", async () => {
