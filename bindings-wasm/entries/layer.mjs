@@ -8,5 +8,5 @@ export { facts, setRuntime } from "./esm/runtime.js";
 export { undiciTransport } from "./esm/http-node.js";
 export { connectPhaseCode } from "./esm/http.js";
 export { webhookEvent, webhookSignature } from "./esm/testing.js";
-// The step decoder, for the bench's core scenario (bench/js/scenario.mjs: the SDK's per-call work).
+// The step decoder, for tests/step.test.mjs and the bench's core scenario (bench/js/scenario.mjs).
 export { parseStep } from "./esm/driver.js";

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { PKG } from "./helpers.mjs";
 
-const { parseStep } = createRequire(import.meta.url)(join(PKG, "cjs", "driver.js"));
+// The bundled layer (entries/layer.mjs) exports the decoder for the package's own tests.
+const { parseStep } = createRequire(import.meta.url)(join(PKG, "cjs", "index.js"));
 
 test("a send step: its headers as pairs, the body whole even with line breaks", () => {
   const body = '{"description":"line one\nline two","amount":1.00}';

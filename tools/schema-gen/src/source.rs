@@ -520,12 +520,15 @@ pub fn load(core_src: &Path) -> Result<Schema, String> {
             .collect()
     };
 
-    // Exact amounts: every struct of the money module.
+    // Exact amounts: every public struct of the money module (a private one is the module's own
+    // helper, e.g. the lazy text of an error message, never a type of the wire).
     let mut schema = Schema::default();
     let mut decimals = BTreeSet::new();
     for path in files(MONEY_SOURCES) {
         for item in items(&parse(&path)?) {
-            if let Item::Struct(s) = item {
+            if let Item::Struct(s) = item
+                && matches!(s.vis, syn::Visibility::Public(_))
+            {
                 decimals.insert(s.ident.to_string());
                 schema.decimals.insert(s.ident.to_string(), doc(&s.attrs));
             }
