@@ -384,21 +384,10 @@ fn step_text(step: Step, operation: &Operation) -> String {
         out.push_str(text);
     }
     fn number(out: &mut String, n: u64) {
-        // Digits by hand, not `write!`: four numbers per step, and `core::fmt` showed in the
-        // wasm profile of every payout.
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut rest = n;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
+        // itoa, not `write!`: four numbers per step, and `core::fmt` showed in the wasm
+        // profile of every payout.
         out.push('\n');
-        out.extend(digits[at..].iter().map(|&d| char::from(d)));
+        out.push_str(itoa::Buffer::new().format(n));
     }
     fn optional(out: &mut String, value: Option<&str>) {
         out.push('\n');

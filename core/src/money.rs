@@ -391,29 +391,18 @@ impl Serialize for SignedAmount {
 /// What `Display` writes (`-`? reais `.` two digits), without the formatting machinery: every
 /// request and every reply writes its amounts, and `core::fmt` showed in the wasm profile.
 fn decimal_text(negative: bool, magnitude: u64) -> String {
-    // u64::MAX has 20 digits: 18 reais digits, '.', 2 centavos digits, a sign.
-    let mut buffer = [0u8; 24];
-    let mut at = buffer.len();
-    let mut put = |byte: u8| {
-        at -= 1;
-        buffer[at] = byte;
-    };
     let centavos = (magnitude % 100) as u8;
-    put(b'0' + centavos % 10);
-    put(b'0' + centavos / 10);
-    put(b'.');
-    let mut reais = magnitude / 100;
-    loop {
-        put(b'0' + (reais % 10) as u8);
-        reais /= 10;
-        if reais == 0 {
-            break;
-        }
-    }
+    let mut reais = itoa::Buffer::new();
+    let reais = reais.format(magnitude / 100);
+    let mut text = String::with_capacity(reais.len() + 4);
     if negative {
-        put(b'-');
+        text.push('-');
     }
-    buffer[at..].iter().map(|&b| char::from(b)).collect()
+    text.push_str(reais);
+    text.push('.');
+    text.push(char::from(b'0' + centavos / 10));
+    text.push(char::from(b'0' + centavos % 10));
+    text
 }
 
 fn serialize_decimal<S: Serializer>(text: String, serializer: S) -> Result<S::Ok, S::Error> {
